@@ -1,0 +1,407 @@
+//! Command-line arguments (clap) and their resolution into a scan, plus the messages on stderr.
+//! stdout carries only reports.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use keyhound::config::{Config, DEFAULT_CONFIG_NAME, DEFAULT_IGNORE_NAME};
+use keyhound::engine::{selftest, Engine};
+use keyhound::report::{self, Format, ReportContext};
+use keyhound::rules::{Confidence, RuleSet};
+use keyhound::scan::{ScanOptions, ScanOutcome, Scanner};
+
+/// Exit code for a clean scan.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code for errors and incomplete scans; it outranks findings.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keyhound",
+    version,
+    about = "Find secrets in working trees, git history, staged changes and logs.",
+    after_help = "Exit codes: 0 clean, 1 findings (see --exit-code), 2 error or incomplete scan."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan something for secrets.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+    /// List or check rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ScanCommand {
+    /// Scan files and directories (a working tree): respects .gitignore, includes hidden files.
+    Dir {
+        /// Files or directories to scan.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Also scan files that .gitignore excludes.
+        #[arg(long)]
+        no_ignore: bool,
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+    /// Scan standard input (CI logs, pasted output).
+    Stdin {
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// List every rule: id, confidence, keywords, name.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// Also list the rules of this config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Validate rule files and run their examples (the built-in rules when no file is given).
+    Check {
+        /// Rule files (TOML with [[rule]] tables).
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum FormatArg {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum ConfidenceArg {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    report_path: Option<PathBuf>,
+    /// Config file [default: .keyhound.toml at the scan root, if present].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Fingerprints to ignore [default: .keyhoundignore at the scan root, if present].
+    #[arg(long, value_name = "FILE")]
+    ignore_file: Option<PathBuf>,
+    /// Skip files larger than this (bytes; K, M, G suffixes allowed).
+    #[arg(long, default_value = "10M", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    show_secrets: bool,
+    /// Exit code when there are findings (errors always exit 2).
+    #[arg(long, default_value_t = 1)]
+    exit_code: u8,
+    /// Drop findings below this confidence.
+    #[arg(long, value_enum, default_value_t = ConfidenceArg::Low)]
+    min_confidence: ConfidenceArg,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// Colour in text reports.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// No summary line or error list on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 1024),
+        Some((i, 'M' | 'm')) => (&s[..i], 1024 * 1024),
+        Some((i, 'G' | 'g')) => (&s[..i], 1024 * 1024 * 1024),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n.saturating_mul(mult))
+        .map_err(|_| format!("`{s}` is not a size (e.g. 500K, 10M, 1048576)"))
+}
+
+/// Parses arguments and runs the command.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(ScanCommand::Dir {
+            paths,
+            no_ignore,
+            common,
+        }) => {
+            let root = scan_root(&paths);
+            let scanner = build_scanner(&common, &root, no_ignore)?;
+            let outcome = scanner.scan_dirs(&paths);
+            let target = format!(
+                "dir {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            finish(&scanner, &common, outcome, Some(root), target)
+        }
+        Command::Scan(ScanCommand::Stdin { common }) => {
+            let root = PathBuf::from(".");
+            let scanner = build_scanner(&common, &root, false)?;
+            let outcome = scanner.scan_stdin();
+            finish(&scanner, &common, outcome, None, "stdin".into())
+        }
+        Command::Rules(RulesCommand::List { format, config }) => {
+            rules_list(format, config.as_deref())
+        }
+        Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
+    }
+}
+
+/// The directory config and ignore files are looked up in: the single directory scanned, else `.`.
+fn scan_root(paths: &[PathBuf]) -> PathBuf {
+    match paths {
+        [one] if one.is_dir() => one.clone(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn load_rules(config: &Config) -> Result<RuleSet> {
+    let mut rules = RuleSet::builtin().context("loading built-in rules")?;
+    config.apply_to_rules(&mut rules)?;
+    Ok(rules)
+}
+
+fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanner> {
+    let (config_path, explicit) = match &args.config {
+        Some(p) => (p.clone(), true),
+        None => (root.join(DEFAULT_CONFIG_NAME), false),
+    };
+    let config = Config::load(&config_path, explicit)?;
+    let rules = load_rules(&config)?;
+    let ignore_path = match &args.ignore_file {
+        Some(p) => {
+            if !p.exists() {
+                bail!("ignore file {} does not exist", p.display());
+            }
+            p.clone()
+        }
+        None => root.join(DEFAULT_IGNORE_NAME),
+    };
+    let suppressor = config.suppressor(Some(&ignore_path))?;
+    let options = ScanOptions {
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+        no_ignore,
+        min_confidence: match args.min_confidence {
+            ConfidenceArg::Low => Confidence::Low,
+            ConfidenceArg::Medium => Confidence::Medium,
+            ConfidenceArg::High => Confidence::High,
+        },
+    };
+    Ok(Scanner::new(Engine::new(rules), suppressor, options))
+}
+
+/// Writes the report and messages, and decides the exit code.
+fn finish(
+    scanner: &Scanner,
+    args: &ScanArgs,
+    mut outcome: ScanOutcome,
+    root: Option<PathBuf>,
+    target: String,
+) -> Result<ExitCode> {
+    for f in &mut outcome.findings {
+        f.finalize_secret(args.show_secrets);
+    }
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+    };
+    let to_terminal = args.report_path.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let ctx = ReportContext {
+        rules: scanner.engine().rules(),
+        root,
+        color,
+        target,
+        vcs: None,
+    };
+    match &args.report_path {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("creating report {}", path.display()))?;
+            let mut w = BufWriter::new(file);
+            report::write_report(format, &outcome, &ctx, &mut w)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("writing report {}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            report::write_report(format, &outcome, &ctx, &mut w)?;
+            w.flush()?;
+        }
+    }
+    // The text report already carries errors and the summary when it goes to stdout.
+    let text_on_stdout = format == Format::Text && args.report_path.is_none();
+    if !args.quiet && !text_on_stdout {
+        const SHOWN: usize = 20;
+        for e in outcome.errors.iter().take(SHOWN) {
+            eprintln!("keyhound: error: {}: {}", e.path, e.message);
+        }
+        if outcome.errors.len() > SHOWN {
+            eprintln!(
+                "keyhound: ... and {} more errors (see the report)",
+                outcome.errors.len() - SHOWN
+            );
+        }
+        for n in &outcome.notes {
+            eprintln!("keyhound: note: {n}");
+        }
+        eprintln!("{}", report::text::summary_line(&outcome.stats));
+    }
+    Ok(exit_code(&outcome, args.exit_code))
+}
+
+fn exit_code(outcome: &ScanOutcome, findings_code: u8) -> ExitCode {
+    if !outcome.errors.is_empty() {
+        ExitCode::from(EXIT_ERROR)
+    } else if !outcome.findings.is_empty() {
+        ExitCode::from(findings_code)
+    } else {
+        ExitCode::from(EXIT_CLEAN)
+    }
+}
+
+fn rules_list(format: ListFormat, config: Option<&Path>) -> Result<ExitCode> {
+    let config = match config {
+        Some(p) => Config::load(p, true)?,
+        None => Config::default(),
+    };
+    let rules = load_rules(&config)?;
+    let stdout = std::io::stdout();
+    let mut w = BufWriter::new(stdout.lock());
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = rules
+                .rules()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "name": r.name, "description": r.description,
+                        "confidence": r.confidence.as_str(), "keywords": r.keywords,
+                        "file": r.origin.file, "references": r.references,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut w, &list)?;
+            writeln!(w)?;
+        }
+        ListFormat::Text => {
+            let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(10);
+            for r in rules.rules() {
+                let kws = if r.keywords.is_empty() {
+                    "(path)".to_string()
+                } else {
+                    r.keywords.join(",")
+                };
+                writeln!(
+                    w,
+                    "{:width$}  {:6}  {:30}  {}",
+                    r.id,
+                    r.confidence.as_str(),
+                    truncate(&kws, 30),
+                    r.name
+                )?;
+            }
+            writeln!(w, "{} rules", rules.len())?;
+        }
+    }
+    w.flush()?;
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+fn rules_check(files: &[PathBuf]) -> Result<ExitCode> {
+    let loaded = if files.is_empty() {
+        RuleSet::builtin()
+    } else {
+        let texts = files
+            .iter()
+            .map(|f| {
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("reading {}", f.display()))
+                    .map(|t| (f.display().to_string(), t))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        RuleSet::from_sources(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    };
+    let rules = match loaded {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("keyhound: rule files are invalid");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let engine = Engine::new(rules);
+    let problems = selftest::check_examples(&engine);
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    let n = engine.rules().len();
+    if problems.is_empty() {
+        eprintln!("keyhound: {n} rules OK (every example found, no negative example matched)");
+        Ok(ExitCode::from(EXIT_CLEAN))
+    } else {
+        eprintln!("keyhound: {} problem(s) in {n} rules", problems.len());
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,168 @@
+//! `.keyhound.toml`: the user's word on their repository. Extra rules, disabled rules, a scan-wide
+//! allowlist and per-rule allowlists. Resolved into the rule set and the [`Suppressor`] before a scan.
+//!
+//! ```toml
+//! disabled_rules = ["generic-password"]
+//! [allowlist]                       # whole scan
+//! paths = ['''(^|/)testdata/''']
+//! regexes = ['''^AKIA.*TEST$''']
+//! stopwords = ["localdev"]
+//! [rule_allowlists.github-pat-classic]
+//! paths = ['''^docs/''']
+//! [[rule]]                          # same format as rules/*.toml
+//! id = "acme-internal-token"
+//! ...
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::rules::compile::{compile_rule, find_id_line};
+use crate::rules::{Allowlist, AllowlistSyntax, RuleOrigin, RuleSet, RuleSyntax};
+use crate::suppress::Suppressor;
+
+/// The default config file name, looked up at the scan root.
+pub const DEFAULT_CONFIG_NAME: &str = ".keyhound.toml";
+/// The default ignore-file name, looked up at the scan root.
+pub const DEFAULT_IGNORE_NAME: &str = ".keyhoundignore";
+
+/// The config file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSyntax {
+    /// Built-in (or extra) rules to turn off.
+    #[serde(default)]
+    pub disabled_rules: Vec<String>,
+    /// Scan-wide allowlist.
+    #[serde(default)]
+    pub allowlist: AllowlistSyntax,
+    /// Extra allowlists for single rules, by rule id.
+    #[serde(default)]
+    pub rule_allowlists: BTreeMap<String, AllowlistSyntax>,
+    /// Extra rules.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSyntax>,
+}
+
+/// A loaded config: where it came from and what it says.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file, if one was read.
+    pub path: Option<PathBuf>,
+    /// Its contents.
+    pub syntax: ConfigSyntax,
+    /// Its text, for locating rules by line.
+    text: String,
+}
+
+impl Config {
+    /// Reads a config. With `explicit`, a missing file is an error; otherwise it means "no config".
+    pub fn load(path: &Path, explicit: bool) -> Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default())
+            }
+            Err(source) => {
+                return Err(Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let syntax: ConfigSyntax = toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(1);
+            Error::RuleFile {
+                file: path.display().to_string(),
+                line,
+                rule: None,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            syntax,
+            text,
+        })
+    }
+
+    /// Applies the config to the built-in rules: adds extra rules, disables, merges per-rule allowlists.
+    pub fn apply_to_rules(&self, rules: &mut RuleSet) -> Result<()> {
+        let file = self
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let config_error = |message: String| Error::Config {
+            path: self.path.clone().unwrap_or_default(),
+            message,
+        };
+        let mut extra = RuleSet::default();
+        let mut errors = Vec::new();
+        for syntax in &self.syntax.rules {
+            let line = find_id_line(&self.text, &syntax.id);
+            match compile_rule(
+                syntax.clone(),
+                RuleOrigin {
+                    file: file.clone(),
+                    line,
+                },
+            )
+            .and_then(|rule| extra.push(rule))
+            {
+                Ok(()) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Err(e) = rules.extend(extra) {
+            errors.push(e);
+        }
+        if !errors.is_empty() {
+            return Err(if errors.len() == 1 {
+                errors.pop().expect("one")
+            } else {
+                Error::RuleFiles(errors)
+            });
+        }
+        let unknown = rules.disable(self.syntax.disabled_rules.iter().map(String::as_str));
+        if !unknown.is_empty() {
+            return Err(config_error(format!(
+                "disabled_rules names unknown rule(s): {}",
+                unknown.join(", ")
+            )));
+        }
+        for (id, syntax) in &self.syntax.rule_allowlists {
+            let allowlist = Allowlist::compile(syntax)
+                .map_err(|m| config_error(format!("rule_allowlists.{id}: {m}")))?;
+            if !rules.add_rule_allowlist(id, allowlist) {
+                return Err(config_error(format!(
+                    "rule_allowlists names unknown rule `{id}`"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The scan-wide suppressor: the config's allowlist plus the fingerprints of `ignore_file`.
+    pub fn suppressor(&self, ignore_file: Option<&Path>) -> Result<Suppressor> {
+        let global =
+            Allowlist::compile(&self.syntax.allowlist).map_err(|message| Error::Config {
+                path: self.path.clone().unwrap_or_default(),
+                message,
+            })?;
+        let fingerprints = match ignore_file {
+            Some(p) => crate::suppress::ignorefile::read_fingerprints(p)?,
+            None => Default::default(),
+        };
+        Ok(Suppressor {
+            global,
+            fingerprints,
+        })
+    }
+}

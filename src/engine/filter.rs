@@ -1,0 +1,280 @@
+//! Suppression of values that are obviously not secrets: placeholders, templates, variable references and
+//! degenerate strings. Applied to every rule's captured secret before it becomes a finding.
+
+/// Substrings (lowercase) that mark a documentation or template value.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "redacted",
+    "xxxx",
+    "***",
+    "insert",
+    "replaceme",
+    "replace_me",
+    "todo",
+    "fixme",
+    "process.env",
+    "os.environ",
+    "getenv",
+    "${",
+    "{{",
+    "your_",
+    "your-",
+    "your ",
+    "1234567890",
+    "abcdefghij",
+];
+
+/// True when `secret` is a placeholder rather than a credential.
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    if lower.starts_with(b"your") {
+        return true;
+    }
+    if PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    {
+        return true;
+    }
+    // `<TOKEN>`, `<your key here>`
+    if let Some(open) = memchr::memchr(b'<', &lower) {
+        if memchr::memchr(b'>', &lower[open..]).is_some() {
+            return true;
+        }
+    }
+    if secret.len() >= 4 && distinct_bytes(secret) <= 2 {
+        return true;
+    }
+    false
+}
+
+/// True when `secret` is a reference to a value held elsewhere (`$VAR`, `%(name)s`, `@token@`).
+pub fn is_reference(secret: &[u8]) -> bool {
+    match secret {
+        [b'$', rest @ ..] => rest
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'(' || *b == b')'),
+        [b'%', b'(', ..] => true,
+        [b'@', .., b'@'] => true,
+        _ => false,
+    }
+}
+
+/// True for values a generic `key = value` rule should not report: code, identifiers, numbers, hashes,
+/// UUIDs, versions, paths and plain URLs. Provider rules never use this: their formats are exact.
+pub fn is_not_a_secret_value(v: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(v) else {
+        return false;
+    };
+    let is_hex = |t: &str| t.bytes().all(|b| b.is_ascii_hexdigit());
+    // code: calls, indexing, member access on an identifier
+    if s.contains('(') || s.contains(')') || s.contains("::") || s.contains("->") {
+        return true;
+    }
+    // identifiers and dotted names without digits: `self.password`, `DB_PASSWORD`, `getSecret`
+    if s.bytes()
+        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.' || b == b'-')
+    {
+        return true;
+    }
+    // snake/kebab/dotted names: every part is a word or a short suffix (`bearer_access_token_v2`)
+    let segments: Vec<&str> = s.split(['_', '-', '.']).filter(|p| !p.is_empty()).collect();
+    if segments.len() >= 2
+        && segments
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_alphabetic()) || p.len() <= 3)
+    {
+        return true;
+    }
+    // numbers, versions, dates
+    if s.bytes().all(|b| {
+        b.is_ascii_digit() || b == b'.' || b == b'-' || b == b':' || b == b'v' || b == b'+'
+    }) {
+        return true;
+    }
+    // hex digests of the usual lengths (md5, sha1, sha256, sha512) and git object ids
+    if matches!(s.len(), 32 | 40 | 64 | 128)
+        && is_hex(s)
+        && (s.bytes().all(|b| !b.is_ascii_uppercase())
+            || s.bytes().all(|b| !b.is_ascii_lowercase()))
+    {
+        return true;
+    }
+    // UUIDs
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() == 5
+        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| is_hex(p))
+    {
+        return true;
+    }
+    // password hashes (bcrypt, crypt(3) sha-256/512, argon2)
+    if s.starts_with("$2a$")
+        || s.starts_with("$2b$")
+        || s.starts_with("$2y$")
+        || s.starts_with("$5$")
+        || s.starts_with("$6$")
+        || s.starts_with("$argon2")
+    {
+        return true;
+    }
+    // paths and plain URLs
+    if s.starts_with('/')
+        || s.starts_with("./")
+        || s.starts_with("../")
+        || s.starts_with("~/")
+        || s.starts_with("file:")
+    {
+        return true;
+    }
+    if (s.starts_with("http://") || s.starts_with("https://")) && !s.contains('@') {
+        return true;
+    }
+    let lower = s.to_ascii_lowercase();
+    const FILE_EXTS: &[&str] = &[
+        ".json",
+        ".yaml",
+        ".yml",
+        ".txt",
+        ".pem",
+        ".key",
+        ".crt",
+        ".cer",
+        ".p12",
+        ".jks",
+        ".xml",
+        ".toml",
+        ".env",
+        ".properties",
+        ".conf",
+        ".cfg",
+        ".ini",
+        ".html",
+        ".js",
+        ".ts",
+        ".py",
+        ".rb",
+        ".go",
+        ".java",
+        ".php",
+        ".sh",
+        ".enc",
+        ".gpg",
+        ".asc",
+    ];
+    if FILE_EXTS.iter().any(|e| lower.ends_with(e)) {
+        return true;
+    }
+    // template syntax that survived the placeholder check: `%s`, `{0}`, `#{x}`, `[[x]]`
+    if s.contains("%s")
+        || s.contains("#{")
+        || s.starts_with('{') && s.ends_with('}')
+        || s.starts_with("[[")
+    {
+        return true;
+    }
+    false
+}
+
+fn distinct_bytes(s: &[u8]) -> usize {
+    let mut seen = [false; 256];
+    let mut n = 0;
+    for &b in s {
+        if !seen[b as usize] {
+            seen[b as usize] = true;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// True for files that by convention hold templates: `.env.example`, `config.sample.yml`, `x.template`.
+pub fn is_template_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    [".example", ".sample", ".template", ".tmpl", ".dist", ".tpl"]
+        .iter()
+        .any(|ext| name.ends_with(ext) || name.contains(&format!("{ext}.")))
+        || name.starts_with("example.")
+        || name.starts_with("sample.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "your-api-key",
+            "YOUR_TOKEN_HERE",
+            "<TOKEN>",
+            "${API_KEY}",
+            "{{ secrets.token }}",
+            "process.env.KEY",
+            "xxxxxxxxxxxxxxxx",
+            "changeme",
+            "AKIAIOSFODNN7EXAMPLE",
+            "0000000000000000",
+            "abababababab",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for s in [
+            "ghp_R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1JuE5gKo0",
+            "hunter2hunter3",
+            "Zq8#mK2!pL9v",
+        ] {
+            assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn non_secret_values() {
+        for v in [
+            "getPassword()",
+            "self.password",
+            "DB_PASSWORD",
+            "1.2.3",
+            "20240101",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "$2b$12$KIXQJ1lJ9Cq8bY0e7m3J0eQ8r1nWcG1j5fZs5aQvG8Vb9Jm2xk3yC",
+            "/etc/secret/key.pem",
+            "https://example.org/path",
+            "secrets.json",
+        ] {
+            assert!(is_not_a_secret_value(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "Zq8mK2pL9vXw3RtY",
+            "hJ7#kL2$mN9qR4tW",
+            "a1B2c3D4e5F6g7H8i9J0",
+        ] {
+            assert!(!is_not_a_secret_value(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn references() {
+        assert!(is_reference(b"$DB_PASSWORD"));
+        assert!(is_reference(b"%(password)s"));
+        assert!(is_reference(b"@db.password@"));
+        assert!(!is_reference(b"$2b$12$abcdefghijk"));
+    }
+
+    #[test]
+    fn template_paths() {
+        assert!(is_template_path(".env.example"));
+        assert!(is_template_path("config/app.sample.yml"));
+        assert!(is_template_path("deploy/values.yaml.tmpl"));
+        assert!(!is_template_path("src/example_test.go"));
+        assert!(!is_template_path(".env"));
+    }
+}

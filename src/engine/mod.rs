@@ -1,0 +1,338 @@
+//! The matching engine: keyword prefilter → candidate rules → regex near the keyword → entropy, checksum,
+//! placeholder and allowlist gates → [`RawMatch`]es. It sees bytes and a path, never where they came from.
+
+pub mod checksum;
+pub mod filter;
+pub mod locate;
+pub mod prefilter;
+pub mod selftest;
+
+use std::ops::Range;
+
+use crate::entropy::shannon;
+use crate::rules::{Confidence, Rule, RuleSet};
+use prefilter::Prefilter;
+
+/// How far (bytes) a window reaches left and right of a keyword when its line is very long (minified code).
+const MAX_LINE_REACH: usize = 4096;
+/// How far past the keyword's line a `multiline` rule's window reaches.
+const MULTILINE_REACH: usize = 64 * 1024;
+
+/// One secret a rule found in a blob, before location and suppression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawMatch {
+    /// Index of the rule in the engine's rule set.
+    pub rule: usize,
+    /// Byte range of the secret in the blob (empty for path-only rules).
+    pub secret: Range<usize>,
+    /// Byte range of the whole regex match.
+    pub matched: Range<usize>,
+    /// Shannon entropy of the secret.
+    pub entropy: f64,
+}
+
+/// Rules plus their keyword automaton. Shared read-only by every worker thread.
+#[derive(Debug)]
+pub struct Engine {
+    rules: RuleSet,
+    prefilter: Prefilter,
+    path_only: Vec<usize>,
+}
+
+/// Per-thread buffers so that scanning a blob allocates nothing in the common case.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    windows: Vec<Vec<Range<usize>>>,
+    touched: Vec<u32>,
+    path_state: Vec<u8>,
+}
+
+const PATH_UNKNOWN: u8 = 0;
+const PATH_OK: u8 = 1;
+const PATH_SKIP: u8 = 2;
+
+impl Engine {
+    /// Builds the engine (the keyword automaton; regexes compile lazily).
+    pub fn new(rules: RuleSet) -> Self {
+        let prefilter = Prefilter::new(&rules);
+        let path_only = rules
+            .rules()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_path_only())
+            .map(|(i, _)| i)
+            .collect();
+        Engine {
+            rules,
+            prefilter,
+            path_only,
+        }
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The rule at `index`.
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules.rules()[index]
+    }
+
+    /// Fresh per-thread buffers.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            windows: vec![Vec::new(); self.rules.len()],
+            touched: Vec::new(),
+            path_state: vec![PATH_UNKNOWN; self.rules.len()],
+        }
+    }
+
+    /// Appends a match for every path-only rule (a committed keystore, an `id_rsa`) that `path` matches.
+    /// Called for every file, including the binary and oversized ones the content scan skips.
+    pub fn scan_path(&self, path: &str, out: &mut Vec<RawMatch>) {
+        for &i in &self.path_only {
+            let rule = self.rule(i);
+            if rule
+                .path
+                .as_ref()
+                .is_some_and(|p| p.is_match(path.as_bytes()))
+                && !rule.allowlist.allows_path(path)
+            {
+                out.push(RawMatch {
+                    rule: i,
+                    secret: 0..0,
+                    matched: 0..0,
+                    entropy: 0.0,
+                });
+            }
+        }
+    }
+
+    /// Scans one blob found at `path` (relative, `/`-separated) and appends what it finds to `out`, ordered
+    /// by position. Matches of a lower confidence that overlap a higher-confidence match are dropped.
+    pub fn scan(&self, path: &str, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        self.scan_filtered(path, bytes, scratch, out, None);
+    }
+
+    /// Like [`Engine::scan`], with only the rule at index `rule` (checking a rule's own examples).
+    pub fn scan_with_rule(
+        &self,
+        rule: usize,
+        path: &str,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<RawMatch>,
+    ) {
+        self.scan_filtered(path, bytes, scratch, out, Some(rule as u32));
+    }
+
+    fn scan_filtered(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<RawMatch>,
+        only: Option<u32>,
+    ) {
+        let first = out.len();
+        let Scratch {
+            windows,
+            touched,
+            path_state,
+        } = scratch;
+        self.prefilter
+            .for_each_hit(bytes, |rule_index, start, end| {
+                if only.is_some_and(|o| o != rule_index) {
+                    return;
+                }
+                let r = rule_index as usize;
+                if path_state[r] == PATH_UNKNOWN {
+                    let rule = self.rule(r);
+                    let ok = rule
+                        .path
+                        .as_ref()
+                        .is_none_or(|p| p.is_match(path.as_bytes()))
+                        && !rule.allowlist.allows_path(path);
+                    path_state[r] = if ok { PATH_OK } else { PATH_SKIP };
+                    touched.push(rule_index);
+                }
+                if path_state[r] == PATH_SKIP {
+                    return;
+                }
+                let rule = self.rule(r);
+                let window = keyword_window(bytes, start, end, rule.multiline);
+                let list = &mut windows[r];
+                match list.last_mut() {
+                    Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
+                    _ => list.push(window),
+                }
+            });
+
+        let template = filter::is_template_path(path);
+        for &r in touched.iter() {
+            let r = r as usize;
+            path_state[r] = PATH_UNKNOWN;
+            let list = std::mem::take(&mut windows[r]);
+            if !list.is_empty() {
+                self.run_rule(r, bytes, &list, template, out);
+            }
+            let mut list = list;
+            list.clear();
+            windows[r] = list;
+        }
+        touched.clear();
+
+        let found = &mut out[first..];
+        found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
+        self.drop_overlapped(out, first);
+    }
+
+    fn run_rule(
+        &self,
+        r: usize,
+        bytes: &[u8],
+        windows: &[Range<usize>],
+        template: bool,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let rule = self.rule(r);
+        if template && rule.confidence < Confidence::High {
+            return;
+        }
+        let Some(regex) = rule.regex() else { return };
+        for window in windows {
+            let hay = &bytes[window.clone()];
+            for caps in regex.captures_iter(hay) {
+                let Some(span) = rule.secret_span(&caps) else {
+                    continue;
+                };
+                let whole = caps.get(0).expect("group 0 always matches").range();
+                let secret = &hay[span.clone()];
+                if let Some(entropy) = self.accept(rule, secret) {
+                    out.push(RawMatch {
+                        rule: r,
+                        secret: window.start + span.start..window.start + span.end,
+                        matched: window.start + whole.start..window.start + whole.end,
+                        entropy,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The gates every captured secret passes; returns its entropy when it is kept.
+    fn accept(&self, rule: &Rule, secret: &[u8]) -> Option<f64> {
+        if secret.is_empty() {
+            return None;
+        }
+        let entropy = shannon(secret);
+        if rule.min_entropy.is_some_and(|min| entropy < min) {
+            return None;
+        }
+        if let Some(check) = rule.checksum {
+            if !checksum::verify(check, secret) {
+                return None;
+            }
+        }
+        if filter::is_placeholder(secret) || filter::is_reference(secret) {
+            return None;
+        }
+        if rule.generic && filter::is_not_a_secret_value(secret) {
+            return None;
+        }
+        if rule.allowlist.allows_secret(secret) {
+            return None;
+        }
+        Some(entropy)
+    }
+
+    /// Removes, from `out[first..]` (sorted by secret start), matches that overlap a match of strictly
+    /// higher confidence, and exact duplicates of the same rule and span.
+    fn drop_overlapped(&self, out: &mut Vec<RawMatch>, first: usize) {
+        let found: Vec<RawMatch> = out.drain(first..).collect();
+        for (i, m) in found.iter().enumerate() {
+            let conf = self.rule(m.rule).confidence;
+            let beaten = found.iter().enumerate().any(|(j, o)| {
+                j != i
+                    && o.secret.start < m.secret.end
+                    && m.secret.start < o.secret.end
+                    && (self.rule(o.rule).confidence > conf
+                        || (j < i && o.rule == m.rule && o.secret == m.secret))
+            });
+            if !beaten {
+                out.push(m.clone());
+            }
+        }
+    }
+}
+
+/// The text a rule's regex runs on for one keyword occurrence: the keyword's line (capped around the
+/// keyword for very long lines), extended past the line for multi-line rules.
+fn keyword_window(bytes: &[u8], start: usize, end: usize, multiline: bool) -> Range<usize> {
+    let floor = start.saturating_sub(MAX_LINE_REACH);
+    let line_start = memchr::memrchr(b'\n', &bytes[floor..start])
+        .map(|i| floor + i + 1)
+        .unwrap_or(floor);
+    let ceil = (end + MAX_LINE_REACH).min(bytes.len());
+    let line_end = memchr::memchr(b'\n', &bytes[end..ceil])
+        .map(|i| end + i)
+        .unwrap_or(ceil);
+    let window_end = if multiline {
+        (line_end + MULTILINE_REACH).min(bytes.len())
+    } else {
+        line_end
+    };
+    line_start..window_end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(text: &str) -> Engine {
+        Engine::new(RuleSet::from_sources([("t.toml", text)]).unwrap())
+    }
+
+    #[test]
+    fn regex_runs_only_on_keyword_lines() {
+        let e = engine("[[rule]]\nid = \"t\"\nname = \"t\"\nregex = '''tok_([a-z0-9]{8})'''\nkeywords = [\"tok_\"]\n");
+        let mut s = e.scratch();
+        let mut out = Vec::new();
+        e.scan(
+            "a.txt",
+            b"x\nlet a = \"tok_a1b2c3d4\";\nTOK_zzzz\n",
+            &mut s,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].secret, 16..24);
+        // scratch is reusable
+        out.clear();
+        e.scan("a.txt", b"nothing here", &mut s, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn higher_confidence_wins_overlaps() {
+        let e = engine(
+            "[[rule]]\nid = \"generic\"\nname = \"g\"\nconfidence = \"low\"\nregex = '''token=([a-z0-9_]+)'''\nkeywords = [\"token\"]\n\
+             [[rule]]\nid = \"specific\"\nname = \"s\"\nregex = '''(tok_[a-z0-9]{8})'''\nkeywords = [\"tok_\"]\n",
+        );
+        let mut out = Vec::new();
+        e.scan("a", b"token=tok_a1b2c3d4", &mut e.scratch(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(e.rule(out[0].rule).id, "specific");
+    }
+
+    #[test]
+    fn path_rules() {
+        let e = engine("[[rule]]\nid = \"keystore\"\nname = \"k\"\npath = '''\\.jks$'''\n");
+        let mut out = Vec::new();
+        e.scan_path("a/b.jks", &mut out);
+        assert_eq!(out.len(), 1);
+        out.clear();
+        e.scan_path("a/b.txt", &mut out);
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,122 @@
+//! Findings: what a report says about one secret. Built from an engine match plus the blob's provenance.
+//! The secret itself is kept only so `--show-secrets` can print it; everything else that leaves the process
+//! (redacted text, fingerprint) is derived so that it cannot give the secret away.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::Confidence;
+
+/// Git facts about where a finding was introduced (history scans).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitProvenance {
+    /// Full commit id that introduced the secret at this path.
+    pub commit: String,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author date, RFC 3339.
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: String,
+    /// Number of commits in which the secret is present at this path.
+    pub commits: usize,
+    /// Whether the secret is still in the tree at HEAD.
+    pub present_at_head: bool,
+}
+
+/// One reported secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's name.
+    pub rule_name: String,
+    /// What the secret grants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How sure the rule is.
+    pub confidence: Confidence,
+    /// Path relative to the scan root, `/`-separated.
+    pub path: String,
+    /// 1-based line of the secret's first byte.
+    pub line: usize,
+    /// 1-based column (code points) of the secret's first character.
+    pub column: usize,
+    /// 1-based line of the secret's last byte.
+    pub end_line: usize,
+    /// 1-based column just past the secret.
+    pub end_column: usize,
+    /// The secret with all but a few leading characters replaced by `***`.
+    pub redacted: String,
+    /// The secret in full; only serialised when the user asked for `--show-secrets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Shannon entropy of the secret (bits per byte).
+    pub entropy: f64,
+    /// Stable identity: SHA-256 of rule id, path and secret (hex, first 32 digits).
+    pub fingerprint: String,
+    /// Set for history scans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitProvenance>,
+    /// Secret bytes, never serialised; dropped before reporting unless secrets are shown.
+    #[serde(skip)]
+    pub secret_bytes: Vec<u8>,
+}
+
+impl Finding {
+    /// Replaces the kept secret by nothing unless `show` is set; called once before reporting.
+    pub fn finalize_secret(&mut self, show: bool) {
+        self.secret = show.then(|| String::from_utf8_lossy(&self.secret_bytes).into_owned());
+    }
+}
+
+/// The fingerprint of a finding: stable when lines move, different per rule, path and secret.
+pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(secret);
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A few leading characters of the secret, then `***`. Short secrets show less, so that at most a quarter
+/// of a secret (and never more than four characters) is revealed.
+pub fn redact(secret: &[u8]) -> String {
+    let text = String::from_utf8_lossy(secret);
+    let chars = text.chars().count();
+    let keep = (chars / 4).min(4);
+    let mut out: String = text.chars().take(keep).collect();
+    out.push_str("***");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_reveals_little() {
+        assert_eq!(
+            redact(b"ghp_R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1JuE5gKo0"),
+            "ghp_***"
+        );
+        assert_eq!(redact(b"hunter2"), "h***");
+        assert_eq!(redact(b"abc"), "***");
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_path_and_secret_only() {
+        let a = fingerprint("r", "p", b"s");
+        assert_eq!(a, fingerprint("r", "p", b"s"));
+        assert_ne!(a, fingerprint("r2", "p", b"s"));
+        assert_ne!(a, fingerprint("r", "p2", b"s"));
+        assert_ne!(a, fingerprint("r", "p", b"s2"));
+        assert_eq!(a.len(), 32);
+        assert!(!a.contains('s') || a.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

@@ -1,0 +1,294 @@
+//! SARIF 2.1.0 for code-scanning uploads (GitHub, Azure DevOps). Built with `serde-sarif`'s typed structs;
+//! validated against the official schema in the tests. URIs are relative to `%SRCROOT%`, regions use code
+//! point columns, and each result carries its fingerprint in `partialFingerprints` so that a platform can
+//! track it across runs even when lines move.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultLevel,
+    Run, Sarif, Tool, ToolComponent, VersionControlDetails,
+};
+
+use crate::finding::Finding;
+use crate::rules::{Confidence, Rule};
+use crate::scan::ScanOutcome;
+
+use super::ReportContext;
+
+/// The key under which keyhound fingerprints appear in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "keyhound/v1";
+const SRCROOT: &str = "%SRCROOT%";
+const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Writes one SARIF log with one run.
+pub fn write(
+    outcome: &ScanOutcome,
+    ctx: &ReportContext<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let log = build(outcome, ctx);
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+fn bag(props: serde_json::Value) -> PropertyBag {
+    let additional_properties = match props {
+        serde_json::Value::Object(map) => map.into_iter().collect(),
+        _ => BTreeMap::new(),
+    };
+    PropertyBag::builder()
+        .additional_properties(additional_properties)
+        .build()
+}
+
+fn text(s: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder()
+        .text(s.to_string())
+        .build()
+}
+
+/// GitHub maps `security-severity` to critical/high/medium/low.
+fn severity(confidence: Confidence) -> &'static str {
+    match confidence {
+        Confidence::High => "9.0",
+        Confidence::Medium => "7.0",
+        Confidence::Low => "5.0",
+    }
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let description = rule
+        .description
+        .clone()
+        .unwrap_or_else(|| rule.name.clone());
+    let help = format!(
+        "{description} Rotate the secret at its provider, then remove it from the code (and from git history if it was committed).{}",
+        rule.references
+            .first()
+            .map(|r| format!(" See {r}."))
+            .unwrap_or_default()
+    );
+    let mut b = ReportingDescriptor::builder()
+        .id(rule.id.clone())
+        .name(pascal_case(&rule.id))
+        .short_description(text(&rule.name))
+        .full_description(text(&description))
+        .help(text(&help))
+        .properties(bag(json!({
+            "tags": ["security", "secret"],
+            "precision": match rule.confidence { Confidence::High => "high", Confidence::Medium => "medium", Confidence::Low => "low" },
+            "security-severity": severity(rule.confidence),
+        })))
+        .build();
+    b.help_uri = rule.references.first().cloned();
+    b
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            match c.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn result(f: &Finding, rule_index: usize) -> SarifResult {
+    let region = Region::builder()
+        .start_line(f.line as i64)
+        .start_column(f.column as i64)
+        .end_line(f.end_line as i64)
+        .end_column(f.end_column as i64)
+        .build();
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(
+                    ArtifactLocation::builder()
+                        .uri(percent_encode_path(&f.path))
+                        .uri_base_id(SRCROOT.to_string())
+                        .build(),
+                )
+                .region(region)
+                .build(),
+        )
+        .build();
+    let mut props = json!({
+        "confidence": f.confidence.as_str(),
+        "entropy": f.entropy,
+        "redacted": f.redacted,
+    });
+    if let Some(secret) = &f.secret {
+        props["secret"] = json!(secret);
+    }
+    if let Some(g) = &f.git {
+        props["commit"] = json!(g.commit);
+        props["author"] = json!(g.author_name);
+        props["email"] = json!(g.author_email);
+        props["date"] = json!(g.date);
+        props["commitSummary"] = json!(g.summary);
+        props["commits"] = json!(g.commits);
+        props["presentAtHead"] = json!(g.present_at_head);
+    }
+    let where_ = match &f.git {
+        Some(g) => format!(
+            " (introduced in commit {})",
+            &g.commit[..g.commit.len().min(12)]
+        ),
+        None => String::new(),
+    };
+    SarifResult::builder()
+        .rule_id(f.rule_id.clone())
+        .rule_index(rule_index as i64)
+        .level(ResultLevel::Error)
+        .message(
+            Message::builder()
+                .text(format!("{} found: {}{}", f.rule_name, f.redacted, where_))
+                .build(),
+        )
+        .locations(vec![location])
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint.clone(),
+        )]))
+        .properties(bag(props))
+        .build()
+}
+
+fn build(outcome: &ScanOutcome, ctx: &ReportContext<'_>) -> Sarif {
+    // Only the rules that produced results are described, in first-use order.
+    let mut index_of: HashMap<&str, usize> = HashMap::new();
+    let mut descriptors = Vec::new();
+    let mut results = Vec::new();
+    for f in &outcome.findings {
+        let next = index_of.len();
+        let idx = *index_of.entry(f.rule_id.as_str()).or_insert_with(|| {
+            if let Some(rule) = ctx.rules.get(&f.rule_id) {
+                descriptors.push(descriptor(rule));
+            } else {
+                descriptors.push(
+                    ReportingDescriptor::builder()
+                        .id(f.rule_id.clone())
+                        .short_description(text(&f.rule_name))
+                        .build(),
+                );
+            }
+            next
+        });
+        results.push(result(f, idx));
+    }
+    let driver = ToolComponent::builder()
+        .name("keyhound".to_string())
+        .version(env!("CARGO_PKG_VERSION").to_string())
+        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+        .information_uri("https://github.com/keyhound/keyhound".to_string())
+        .rules(descriptors)
+        .build();
+    let notifications: Vec<Notification> = outcome
+        .errors
+        .iter()
+        .map(|e| {
+            Notification::builder()
+                .message(
+                    Message::builder()
+                        .text(format!("{}: {}", e.path, e.message))
+                        .build(),
+                )
+                .level(json!("error"))
+                .build()
+        })
+        .collect();
+    let mut invocation = Invocation::builder()
+        .execution_successful(outcome.errors.is_empty())
+        .build();
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    if let Some(root) = ctx
+        .root
+        .as_ref()
+        .and_then(|r| std::fs::canonicalize(r).ok())
+    {
+        let mut uri = file_uri(&root);
+        if !uri.ends_with('/') {
+            uri.push('/');
+        }
+        run.original_uri_base_ids = Some(BTreeMap::from([(
+            SRCROOT.to_string(),
+            ArtifactLocation::builder().uri(uri).build(),
+        )]));
+    }
+    if let Some(vcs) = &ctx.vcs {
+        let mut details = VersionControlDetails::builder()
+            .repository_uri(vcs.repository_uri.clone().unwrap_or_else(|| {
+                ctx.root
+                    .as_ref()
+                    .and_then(|r| std::fs::canonicalize(r).ok())
+                    .map(|r| file_uri(&r))
+                    .unwrap_or_else(|| "file:///".into())
+            }))
+            .build();
+        details.revision_id = vcs.revision_id.clone();
+        details.branch = vcs.branch.clone();
+        details.mapped_to = Some(
+            ArtifactLocation::builder()
+                .uri_base_id(SRCROOT.to_string())
+                .build(),
+        );
+        run.version_control_provenance = Some(vec![details]);
+    }
+    let mut log = Sarif::builder()
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    log.schema = Some(SCHEMA_URI.to_string());
+    log
+}
+
+fn file_uri(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let text = if text.starts_with('/') {
+        text
+    } else {
+        format!("/{text}")
+    };
+    format!("file://{}", percent_encode_path(&text))
+}
+
+/// Percent-encodes a relative path for a URI reference, keeping `/` and RFC 3986 unreserved characters.
+pub fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding() {
+        assert_eq!(percent_encode_path("src/a b.rs"), "src/a%20b.rs");
+        assert_eq!(percent_encode_path("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(pascal_case("github-pat-classic"), "GithubPatClassic");
+    }
+}

@@ -1,0 +1,529 @@
+//! Turns parsed rules into compiled ones. Regexes are checked for syntax when a rule is loaded but
+//! compiled only the first time the rule is a candidate (a pre-commit scan touches a handful of rules),
+//! so start-up cost does not grow with the size of the rule set.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use regex::bytes::Regex;
+
+use super::builtin::BUILTIN_RULE_FILES;
+use super::syntax::{AllowlistSyntax, Confidence, RuleFile, RuleSyntax};
+use crate::error::{Error, Result};
+
+/// Where a rule was defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleOrigin {
+    /// `rules/NAME.toml` for built-in rules, the user's path otherwise.
+    pub file: String,
+    /// 1-based line of the rule's `id`.
+    pub line: usize,
+}
+
+/// Offline structure checks a secret must pass (no network).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// GitHub and npm style: the last 6 characters are the base62 CRC32 of the 30 random characters.
+    Crc32Base62,
+    /// A JSON Web Token whose header and payload decode to JSON objects and whose header names an `alg`.
+    Jwt,
+}
+
+impl FromStr for Checksum {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "crc32-base62" => Ok(Checksum::Crc32Base62),
+            "jwt" => Ok(Checksum::Jwt),
+            other => Err(format!(
+                "unknown checksum `{other}` (known: crc32-base62, jwt)"
+            )),
+        }
+    }
+}
+
+/// A compiled allowlist: used per rule and for the scan as a whole.
+#[derive(Debug, Clone, Default)]
+pub struct Allowlist {
+    /// Secrets matching any of these are dropped.
+    pub regexes: Vec<Regex>,
+    /// Lowercased words; a secret containing any is dropped.
+    pub stopwords: Vec<String>,
+    /// Paths matching any of these are not reported.
+    pub paths: Vec<Regex>,
+}
+
+impl Allowlist {
+    /// Compiles an allowlist; `what` names it in error messages.
+    pub fn compile(syntax: &AllowlistSyntax) -> std::result::Result<Self, String> {
+        let compile_all = |list: &[String], kind: &str| {
+            list.iter()
+                .map(|s| Regex::new(s).map_err(|e| format!("allowlist {kind} `{s}`: {e}")))
+                .collect::<std::result::Result<Vec<_>, _>>()
+        };
+        Ok(Allowlist {
+            regexes: compile_all(&syntax.regexes, "regex")?,
+            stopwords: syntax
+                .stopwords
+                .iter()
+                .map(|w| w.to_ascii_lowercase())
+                .collect(),
+            paths: compile_all(&syntax.paths, "path")?,
+        })
+    }
+
+    /// True when `secret` is allowed by a regex or a stopword.
+    pub fn allows_secret(&self, secret: &[u8]) -> bool {
+        if self.regexes.iter().any(|r| r.is_match(secret)) {
+            return true;
+        }
+        if self.stopwords.is_empty() {
+            return false;
+        }
+        let lower = secret.to_ascii_lowercase();
+        self.stopwords
+            .iter()
+            .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    }
+
+    /// True when files at `path` are not reported.
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.paths.iter().any(|r| r.is_match(path.as_bytes()))
+    }
+
+    /// True when nothing is allowed.
+    pub fn is_empty(&self) -> bool {
+        self.regexes.is_empty() && self.stopwords.is_empty() && self.paths.is_empty()
+    }
+}
+
+/// A rule ready for matching.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable identifier.
+    pub id: String,
+    /// Short human name.
+    pub name: String,
+    /// What the secret grants.
+    pub description: Option<String>,
+    /// How sure a match is.
+    pub confidence: Confidence,
+    /// Prefilter literals (as written; matched case-insensitively).
+    pub keywords: Vec<String>,
+    /// Entropy gate on the secret.
+    pub min_entropy: Option<f64>,
+    /// The regex may run past the keyword's line.
+    pub multiline: bool,
+    /// Structure check on the secret.
+    pub checksum: Option<Checksum>,
+    /// Labels.
+    pub tags: Vec<String>,
+    /// Tagged `generic`: a keyword-and-assignment rule, so values that look like code, hashes, UUIDs,
+    /// versions or paths are dropped before they become findings.
+    pub generic: bool,
+    /// Format and rotation documentation.
+    pub references: Vec<String>,
+    /// Texts that must produce a finding.
+    pub examples: Vec<String>,
+    /// Texts that must not.
+    pub negative_examples: Vec<String>,
+    /// Path the examples are checked under.
+    pub example_path: Option<String>,
+    /// Where it was defined.
+    pub origin: RuleOrigin,
+    /// Only paths matching this.
+    pub path: Option<Regex>,
+    /// The rule's own allowlist.
+    pub allowlist: Allowlist,
+    regex_source: Option<String>,
+    secret_group: SecretGroup,
+    regex: OnceLock<Regex>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SecretGroup {
+    Index(usize),
+    Named,
+    WholeMatch,
+}
+
+impl Rule {
+    /// The regex source, if the rule has one (path-only rules do not).
+    pub fn regex_source(&self) -> Option<&str> {
+        self.regex_source.as_deref()
+    }
+
+    /// The compiled regex, built on first use. Syntax was checked at load time, so compilation can only
+    /// fail on resource limits, which we report as "no match" rather than crash a scan.
+    pub fn regex(&self) -> Option<&Regex> {
+        let src = self.regex_source.as_deref()?;
+        Some(self.regex.get_or_init(|| {
+            Regex::new(src).unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("empty-class regex"))
+        }))
+    }
+
+    /// Compiles the regex now, reporting any error (used by `rules check`).
+    pub fn compile_regex_strict(&self) -> std::result::Result<(), String> {
+        match self.regex_source.as_deref() {
+            None => Ok(()),
+            Some(src) => Regex::new(src).map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The span of the secret inside one regex match.
+    pub fn secret_span(&self, caps: &regex::bytes::Captures<'_>) -> Option<std::ops::Range<usize>> {
+        let m = match self.secret_group {
+            SecretGroup::Index(i) => caps.get(i),
+            SecretGroup::Named => caps.name("secret"),
+            SecretGroup::WholeMatch => caps.get(0),
+        }?;
+        Some(m.range())
+    }
+
+    /// True for rules that report a file by its path alone.
+    pub fn is_path_only(&self) -> bool {
+        self.regex_source.is_none()
+    }
+}
+
+/// An ordered, id-unique set of compiled rules.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rules embedded in the binary.
+    pub fn builtin() -> Result<Self> {
+        let files: Vec<(String, &str)> = BUILTIN_RULE_FILES
+            .iter()
+            .map(|(name, text)| (format!("rules/{name}"), *text))
+            .collect();
+        Self::from_sources(files.iter().map(|(n, t)| (n.as_str(), *t)))
+    }
+
+    /// Parses and compiles rule files given as `(file name, text)`; reports every problem found.
+    pub fn from_sources<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        let mut set = RuleSet::default();
+        let mut errors = Vec::new();
+        for (file, text) in files {
+            match parse_rule_file(file, text) {
+                Ok(rules) => {
+                    for (syntax, line) in rules {
+                        match compile_rule(
+                            syntax,
+                            RuleOrigin {
+                                file: file.to_string(),
+                                line,
+                            },
+                        ) {
+                            Ok(rule) => {
+                                if let Err(e) = set.push(rule) {
+                                    errors.push(e);
+                                }
+                            }
+                            Err(e) => errors.push(e),
+                        }
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        match errors.len() {
+            0 => Ok(set),
+            1 => Err(errors.pop().expect("one error")),
+            _ => Err(Error::RuleFiles(errors)),
+        }
+    }
+
+    /// Adds a rule; a duplicate id is an error that names both definitions.
+    pub fn push(&mut self, rule: Rule) -> Result<()> {
+        if let Some(prev) = self.rules.iter().find(|r| r.id == rule.id) {
+            return Err(Error::RuleFile {
+                file: rule.origin.file.clone(),
+                line: rule.origin.line,
+                rule: Some(rule.id.clone()),
+                message: format!(
+                    "duplicate rule id (first defined at {}:{})",
+                    prev.origin.file, prev.origin.line
+                ),
+            });
+        }
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Adds every rule of `other`, replacing none: ids must stay unique.
+    pub fn extend(&mut self, other: RuleSet) -> Result<()> {
+        let mut errors = Vec::new();
+        for rule in other.rules {
+            if let Err(e) = self.push(rule) {
+                errors.push(e);
+            }
+        }
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.pop().expect("one error")),
+            _ => Err(Error::RuleFiles(errors)),
+        }
+    }
+
+    /// Removes the rules with these ids; returns the ids that named no rule.
+    pub fn disable<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut unknown = Vec::new();
+        for id in ids {
+            let before = self.rules.len();
+            self.rules.retain(|r| r.id != id);
+            if self.rules.len() == before {
+                unknown.push(id.to_string());
+            }
+        }
+        unknown
+    }
+
+    /// Merges an allowlist into one rule's own; false when no rule has that id.
+    pub fn add_rule_allowlist(&mut self, id: &str, extra: Allowlist) -> bool {
+        match self.rules.iter_mut().find(|r| r.id == id) {
+            Some(rule) => {
+                rule.allowlist.regexes.extend(extra.regexes);
+                rule.allowlist.stopwords.extend(extra.stopwords);
+                rule.allowlist.paths.extend(extra.paths);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The rules in definition order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// True when there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// 1-based line number of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses one rule file into rules paired with the line of their `id`.
+pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<(RuleSyntax, usize)>> {
+    let parsed: RuleFile = toml::from_str(text).map_err(|e| Error::RuleFile {
+        file: file.to_string(),
+        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+        rule: None,
+        message: e.message().trim().to_string(),
+    })?;
+    Ok(parsed
+        .rules
+        .into_iter()
+        .map(|rule| {
+            let line = find_id_line(text, &rule.id);
+            (rule, line)
+        })
+        .collect())
+}
+
+pub(crate) fn find_id_line(text: &str, id: &str) -> usize {
+    for quote in ['"', '\''] {
+        let needle = format!("{quote}{id}{quote}");
+        let mut from = 0;
+        while let Some(pos) = text[from..].find(&needle) {
+            let at = from + pos;
+            let line_start = text[..at].rfind('\n').map(|p| p + 1).unwrap_or(0);
+            if text[line_start..at].trim_start().starts_with("id") {
+                return line_of(text, at);
+            }
+            from = at + needle.len();
+        }
+    }
+    1
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Validates and compiles one rule.
+pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
+    let fail = |message: String| Error::RuleFile {
+        file: origin.file.clone(),
+        line: origin.line,
+        rule: Some(syntax.id.clone()),
+        message,
+    };
+    if !is_kebab(&syntax.id) {
+        return Err(fail(
+            "id must be lowercase kebab-case (a-z, 0-9, '-')".into(),
+        ));
+    }
+    if syntax.name.trim().is_empty() {
+        return Err(fail("name is empty".into()));
+    }
+    let mut secret_group = SecretGroup::WholeMatch;
+    if let Some(src) = &syntax.regex {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(src)
+            .map_err(|e| fail(format!("bad regex: {e}")))?;
+        let captures = hir.properties().explicit_captures_len();
+        let named = src.contains("(?P<secret>") || src.contains("(?<secret>");
+        secret_group = match syntax.secret_group {
+            Some(i) if i == 0 || i > captures => {
+                return Err(fail(format!(
+                    "secret_group = {i} but the regex has {captures} capture group(s)"
+                )))
+            }
+            Some(i) => SecretGroup::Index(i),
+            None if named => SecretGroup::Named,
+            None if captures >= 1 => SecretGroup::Index(1),
+            None => SecretGroup::WholeMatch,
+        };
+        if syntax.keywords.is_empty() {
+            return Err(fail(
+                "missing keywords: every rule with a regex needs at least one keyword for the prefilter"
+                    .into(),
+            ));
+        }
+    } else if syntax.path.is_none() {
+        return Err(fail("a rule needs a regex, a path, or both".into()));
+    }
+    for kw in &syntax.keywords {
+        if kw.trim().len() < 3 {
+            return Err(fail(format!(
+                "keyword `{kw}` is shorter than 3 characters and would select the rule almost everywhere"
+            )));
+        }
+    }
+    if let Some(e) = syntax.min_entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(fail(format!(
+                "min_entropy {e} is outside 0..=8 bits per byte"
+            )));
+        }
+    }
+    let path = syntax
+        .path
+        .as_deref()
+        .map(Regex::new)
+        .transpose()
+        .map_err(|e| fail(format!("bad path regex: {e}")))?;
+    let allowlist = Allowlist::compile(&syntax.allowlist).map_err(fail)?;
+    let checksum = syntax
+        .checksum
+        .as_deref()
+        .map(Checksum::from_str)
+        .transpose()
+        .map_err(fail)?;
+    Ok(Rule {
+        id: syntax.id,
+        name: syntax.name,
+        description: syntax.description,
+        confidence: syntax.confidence,
+        keywords: syntax.keywords,
+        min_entropy: syntax.min_entropy,
+        multiline: syntax.multiline,
+        checksum,
+        generic: syntax.tags.iter().any(|t| t == "generic"),
+        tags: syntax.tags,
+        references: syntax.references,
+        examples: syntax.examples,
+        negative_examples: syntax.negative_examples,
+        example_path: syntax.example_path,
+        origin,
+        path,
+        allowlist,
+        regex_source: syntax.regex,
+        secret_group,
+        regex: OnceLock::new(),
+    })
+}
+
+/// Counts rules per file, for `rules list` summaries.
+pub fn rules_per_file(set: &RuleSet) -> HashMap<&str, usize> {
+    let mut map = HashMap::new();
+    for rule in set.rules() {
+        *map.entry(rule.origin.file.as_str()).or_default() += 1;
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_file_line_and_rule() {
+        let text =
+            "[[rule]]\nid = \"ok-rule\"\nname = \"x\"\nregex = '''(abc'''\nkeywords = [\"abc\"]\n";
+        let err = RuleSet::from_sources([("my.toml", text)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("my.toml:2: rule `ok-rule`: bad regex"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_field_is_reported_with_its_line() {
+        let text = "[[rule]]\nid = \"a\"\nname = \"x\"\nregexp = 'abc'\n";
+        let err = RuleSet::from_sources([("f.toml", text)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("f.toml:"), "{err}");
+        assert!(err.contains("unknown field `regexp`"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_and_missing_keywords() {
+        let text = "[[rule]]\nid = \"a\"\nname = \"x\"\nregex = '(abc)'\nkeywords = [\"abc\"]\n\
+                    [[rule]]\nid = \"a\"\nname = \"y\"\nregex = '(abd)'\nkeywords = [\"abd\"]\n\
+                    [[rule]]\nid = \"b\"\nname = \"z\"\nregex = '(abe)'\n";
+        let err = RuleSet::from_sources([("f.toml", text)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("f.toml:7: rule `a`: duplicate rule id (first defined at f.toml:2)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("f.toml:12: rule `b`: missing keywords"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn secret_group_selection() {
+        let text = "[[rule]]\nid = \"a\"\nname = \"x\"\nregex = 'key=(?P<secret>[a-z]+)'\nkeywords = [\"key\"]\n";
+        let set = RuleSet::from_sources([("f.toml", text)]).unwrap();
+        let rule = &set.rules()[0];
+        let caps = rule.regex().unwrap().captures(b"key=abc").unwrap();
+        assert_eq!(rule.secret_span(&caps), Some(4..7));
+    }
+}

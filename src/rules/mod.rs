@@ -1,0 +1,10 @@
+//! Rules: the data that says what a secret looks like. Parsed from TOML ([`syntax`]), embedded in the
+//! binary ([`builtin`]) and compiled into a [`RuleSet`] ([`compile`]). This layer knows nothing of files,
+//! git or reports.
+
+pub mod builtin;
+pub mod compile;
+pub mod syntax;
+
+pub use compile::{Allowlist, Checksum, Rule, RuleOrigin, RuleSet};
+pub use syntax::{AllowlistSyntax, Confidence, RuleFile, RuleSyntax};

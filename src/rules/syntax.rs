@@ -1,0 +1,116 @@
+//! The rule format as written in `rules/*.toml` and in a config's `[[rule]]` tables: plain serde structs,
+//! no compiled regexes. [`super::compile`] turns them into [`super::Rule`]s.
+
+use serde::Deserialize;
+
+/// One rule file: a list of `[[rule]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// The rules, in file order.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSyntax>,
+}
+
+/// How sure a rule is that its match is a live secret.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Generic patterns (`password = ...`) gated by randomness.
+    Low,
+    /// Provider secrets without a distinctive prefix, recognised by context.
+    Medium,
+    /// Distinctive, structured tokens (`ghp_…`, `AKIA…`, PEM private keys).
+    #[default]
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in reports and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// A rule as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSyntax {
+    /// Stable identifier, lowercase kebab-case; never reused for another meaning.
+    pub id: String,
+    /// Short human name.
+    pub name: String,
+    /// One sentence on what the secret grants and why it matters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The pattern; capture group 1 (or a group named `secret`) is the secret.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Which capture group holds the secret, when it is not 1 or `secret`.
+    #[serde(default)]
+    pub secret_group: Option<usize>,
+    /// Case-insensitive literals; the regex runs only near them.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Only files whose path matches this regex; with no `regex`, the file itself is the finding.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Lets the regex run past the end of the keyword's line (PEM blocks).
+    #[serde(default)]
+    pub multiline: bool,
+    /// How sure a match is.
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// An offline structure check the secret must pass (see [`crate::engine::checksum`]).
+    #[serde(default)]
+    pub checksum: Option<String>,
+    /// Free-form labels (`generic`, `file`, ...).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Matches this rule must not report.
+    #[serde(default)]
+    pub allowlist: AllowlistSyntax,
+    /// Documentation of the format and of how to rotate the secret.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Texts the rule must find a secret in.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts the rule must find nothing in.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+    /// The path examples are checked under, for rules restricted by `path`.
+    #[serde(default)]
+    pub example_path: Option<String>,
+}
+
+/// Matches a rule (or the whole scan) must not report.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSyntax {
+    /// A secret matching any of these regexes is dropped.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// A secret containing any of these words (case-insensitive) is dropped.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Files whose relative path matches any of these regexes are not reported.
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+impl AllowlistSyntax {
+    /// True when the allowlist allows nothing.
+    pub fn is_empty(&self) -> bool {
+        self.regexes.is_empty() && self.stopwords.is_empty() && self.paths.is_empty()
+    }
+}

@@ -1,0 +1,374 @@
+//! The pipeline: a source's items → per-thread engine scans → findings → suppression → one collector →
+//! a stable order. Every worker owns its scratch buffers; results meet once per thread, at its end.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::engine::{locate, Engine, RawMatch, Scratch};
+use crate::finding::{fingerprint, redact, Finding};
+use crate::rules::Confidence;
+use crate::sources::dir::{self, DirOptions, ItemSink};
+use crate::sources::{stdin, Item, SkipReason};
+use crate::suppress::{Suppression, Suppressor};
+
+/// Options that shape a scan (not what is scanned).
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files larger than this are skipped and counted.
+    pub max_file_size: u64,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Scan files `.gitignore` hides.
+    pub no_ignore: bool,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: Confidence,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_file_size: 10 * 1024 * 1024,
+            threads: 0,
+            no_ignore: false,
+            min_confidence: Confidence::Low,
+        }
+    }
+}
+
+/// One input that could not be read.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ScanError {
+    /// The path (or object id) that failed.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Counters of a scan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanStats {
+    /// Files (or blobs) whose content was scanned.
+    pub files_scanned: u64,
+    /// Bytes of content scanned.
+    pub bytes_scanned: u64,
+    /// Files skipped as binary.
+    pub skipped_binary: u64,
+    /// Files skipped as larger than the size limit.
+    pub skipped_too_large: u64,
+    /// Symbolic links not followed.
+    pub skipped_symlinks: u64,
+    /// Findings silenced by the config allowlist, inline markers or the ignore file.
+    pub suppressed: u64,
+    /// Findings reported.
+    pub findings: u64,
+    /// Inputs that could not be read.
+    pub errors: u64,
+    /// Wall-clock seconds.
+    pub duration_secs: f64,
+}
+
+impl ScanStats {
+    fn add(&mut self, other: &ScanStats) {
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        self.skipped_binary += other.skipped_binary;
+        self.skipped_too_large += other.skipped_too_large;
+        self.skipped_symlinks += other.skipped_symlinks;
+        self.suppressed += other.suppressed;
+        self.errors += other.errors;
+    }
+
+    /// Files skipped for any reason.
+    pub fn skipped(&self) -> u64 {
+        self.skipped_binary + self.skipped_too_large + self.skipped_symlinks
+    }
+}
+
+/// What a scan produced.
+#[derive(Debug, Default)]
+pub struct ScanOutcome {
+    /// Findings in stable order (path, line, column, rule).
+    pub findings: Vec<Finding>,
+    /// Inputs that failed; non-empty means the scan is incomplete.
+    pub errors: Vec<ScanError>,
+    /// Counters.
+    pub stats: ScanStats,
+    /// Notes worth telling the user (a shallow clone, submodules not followed).
+    pub notes: Vec<String>,
+}
+
+impl ScanOutcome {
+    /// Sorts findings into their stable order and fills in the counters that depend on them.
+    pub fn finish(&mut self, started: Instant) {
+        self.findings.sort_by(|a, b| {
+            (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
+        });
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        self.stats.findings = self.findings.len() as u64;
+        self.stats.errors = self.errors.len() as u64;
+        self.stats.duration_secs = started.elapsed().as_secs_f64();
+    }
+}
+
+/// Rules, suppression and options for one scan.
+#[derive(Debug)]
+pub struct Scanner {
+    engine: Engine,
+    suppressor: Suppressor,
+    options: ScanOptions,
+}
+
+impl Scanner {
+    /// A scanner over `engine`'s rules.
+    pub fn new(engine: Engine, suppressor: Suppressor, options: ScanOptions) -> Self {
+        Scanner {
+            engine,
+            suppressor,
+            options,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ScanOptions {
+        &self.options
+    }
+
+    /// Scans files and directories in parallel.
+    pub fn scan_dirs(&self, roots: &[PathBuf]) -> ScanOutcome {
+        let started = Instant::now();
+        let mut outcome = ScanOutcome::default();
+        let mut missing = Vec::new();
+        for root in roots {
+            if let Err(e) = std::fs::symlink_metadata(root) {
+                missing.push(ScanError {
+                    path: root.display().to_string(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        let existing: Vec<PathBuf> = roots
+            .iter()
+            .filter(|r| r.symlink_metadata().is_ok())
+            .cloned()
+            .collect();
+        let shared = Arc::new(Mutex::new(ScanOutcome::default()));
+        let options = DirOptions {
+            no_ignore: self.options.no_ignore,
+            max_file_size: self.options.max_file_size,
+            threads: self.options.threads,
+        };
+        dir::walk(&existing, &options, || {
+            Worker::new(self, Arc::clone(&shared))
+        });
+        let collected = std::mem::take(&mut *shared.lock().unwrap_or_else(|p| p.into_inner()));
+        outcome.findings = collected.findings;
+        outcome.errors = collected.errors;
+        outcome.errors.extend(missing);
+        outcome.stats = collected.stats;
+        outcome.finish(started);
+        outcome
+    }
+
+    /// Scans standard input as one blob.
+    pub fn scan_stdin(&self) -> ScanOutcome {
+        let started = Instant::now();
+        let shared = Arc::new(Mutex::new(ScanOutcome::default()));
+        {
+            let mut worker = Worker::new(self, Arc::clone(&shared));
+            worker.accept(stdin::read_stdin(self.options.max_file_size));
+        }
+        let mut outcome = std::mem::take(&mut *shared.lock().unwrap_or_else(|p| p.into_inner()));
+        outcome.finish(started);
+        outcome
+    }
+
+    /// Scans one in-memory blob (used by the library API, tests and benches).
+    pub fn scan_bytes(&self, path: &str, bytes: &[u8]) -> ScanOutcome {
+        let started = Instant::now();
+        let mut scratch = self.engine.scratch();
+        let mut outcome = ScanOutcome::default();
+        let mut matches = Vec::new();
+        self.engine.scan_path(path, &mut matches);
+        self.engine.scan(path, bytes, &mut scratch, &mut matches);
+        self.make_findings(
+            path,
+            bytes,
+            &matches,
+            &mut outcome.findings,
+            &mut outcome.stats,
+        );
+        outcome.stats.files_scanned = 1;
+        outcome.stats.bytes_scanned = bytes.len() as u64;
+        outcome.finish(started);
+        outcome
+    }
+
+    /// Turns raw matches in one blob into findings, applying confidence and suppression.
+    pub fn make_findings(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        matches: &[RawMatch],
+        findings: &mut Vec<Finding>,
+        stats: &mut ScanStats,
+    ) {
+        for m in matches {
+            let rule = self.engine.rule(m.rule);
+            if rule.confidence < self.options.min_confidence {
+                continue;
+            }
+            let secret = &bytes[m.secret.clone()];
+            let fp = fingerprint(&rule.id, path, secret);
+            let suppressed: Option<Suppression> = if rule.is_path_only() {
+                (self.suppressor.global.allows_path(path)
+                    || self.suppressor.fingerprints.contains(&fp))
+                .then_some(Suppression::Allowlist)
+            } else {
+                self.suppressor
+                    .check(path, secret, &fp, bytes, m.secret.start)
+            };
+            if suppressed.is_some() {
+                stats.suppressed += 1;
+                continue;
+            }
+            let (start, end) = if rule.is_path_only() {
+                (
+                    locate::Position { line: 1, column: 1 },
+                    locate::Position { line: 1, column: 1 },
+                )
+            } else {
+                (
+                    locate::position(bytes, m.secret.start),
+                    locate::position(bytes, m.secret.end),
+                )
+            };
+            findings.push(Finding {
+                rule_id: rule.id.clone(),
+                rule_name: rule.name.clone(),
+                description: rule.description.clone(),
+                confidence: rule.confidence,
+                path: path.to_string(),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                redacted: if rule.is_path_only() {
+                    "(the file itself)".into()
+                } else {
+                    redact(secret)
+                },
+                secret: None,
+                entropy: (m.entropy * 100.0).round() / 100.0,
+                fingerprint: fp,
+                git: None,
+                secret_bytes: secret.to_vec(),
+            });
+        }
+    }
+}
+
+/// One walker thread's state: its scratch buffers and what it found, merged into the shared outcome when
+/// the thread is done (on drop), so threads never contend while scanning.
+struct Worker<'a> {
+    scanner: &'a Scanner,
+    scratch: Scratch,
+    matches: Vec<RawMatch>,
+    local: ScanOutcome,
+    shared: Arc<Mutex<ScanOutcome>>,
+}
+
+impl<'a> Worker<'a> {
+    fn new(scanner: &'a Scanner, shared: Arc<Mutex<ScanOutcome>>) -> Self {
+        Worker {
+            scanner,
+            scratch: scanner.engine.scratch(),
+            matches: Vec::new(),
+            local: ScanOutcome::default(),
+            shared,
+        }
+    }
+
+    fn path_rules(&mut self, path: &str) {
+        self.matches.clear();
+        self.scanner.engine.scan_path(path, &mut self.matches);
+        if !self.matches.is_empty() {
+            let matches = std::mem::take(&mut self.matches);
+            self.scanner.make_findings(
+                path,
+                &[],
+                &matches,
+                &mut self.local.findings,
+                &mut self.local.stats,
+            );
+            self.matches = matches;
+        }
+    }
+}
+
+impl ItemSink for Worker<'_> {
+    fn accept(&mut self, item: Item) {
+        match item {
+            Item::Blob(blob) => {
+                self.local.stats.files_scanned += 1;
+                self.local.stats.bytes_scanned += blob.bytes.len() as u64;
+                self.matches.clear();
+                let engine = &self.scanner.engine;
+                engine.scan_path(&blob.path, &mut self.matches);
+                engine.scan(
+                    &blob.path,
+                    &blob.bytes,
+                    &mut self.scratch,
+                    &mut self.matches,
+                );
+                if !self.matches.is_empty() {
+                    self.scanner.make_findings(
+                        &blob.path,
+                        &blob.bytes,
+                        &self.matches,
+                        &mut self.local.findings,
+                        &mut self.local.stats,
+                    );
+                }
+            }
+            Item::Skipped { path, reason } => {
+                match reason {
+                    SkipReason::Binary => self.local.stats.skipped_binary += 1,
+                    SkipReason::TooLarge => self.local.stats.skipped_too_large += 1,
+                    SkipReason::Symlink => {
+                        self.local.stats.skipped_symlinks += 1;
+                        return;
+                    }
+                }
+                self.path_rules(&path);
+            }
+            Item::Error { path, message } => self.local.errors.push(ScanError { path, message }),
+        }
+    }
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        shared.findings.append(&mut self.local.findings);
+        shared.errors.append(&mut self.local.errors);
+        shared.stats.add(&self.local.stats);
+    }
+}
+
+/// Seconds as a [`Duration`]-like display value.
+pub fn format_duration(secs: f64) -> String {
+    let d = Duration::from_secs_f64(secs.max(0.0));
+    if d.as_secs() >= 1 {
+        format!("{:.2}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
