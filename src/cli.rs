@@ -223,7 +223,15 @@ fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanne
         }
         None => root.join(DEFAULT_IGNORE_NAME),
     };
-    let suppressor = config.suppressor(Some(&ignore_path))?;
+    let mut suppressor = config.suppressor(Some(&ignore_path))?;
+    // The config's own rule examples are not leaks.
+    if let Some(rel) = config.path.as_deref().and_then(|p| relative_to(p, root)) {
+        let pattern = format!("^{}$", regex::escape(&rel));
+        suppressor
+            .global
+            .paths
+            .push(regex::bytes::Regex::new(&pattern)?);
+    }
     let options = ScanOptions {
         max_file_size: args.max_file_size,
         threads: args.threads,
@@ -235,6 +243,17 @@ fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanne
         },
     };
     Ok(Scanner::new(Engine::new(rules), suppressor, options))
+}
+
+/// `path` relative to `root` with `/` separators, when it lies inside it.
+fn relative_to(path: &Path, root: &Path) -> Option<String> {
+    let path = std::fs::canonicalize(path).ok()?;
+    let root = std::fs::canonicalize(root).ok()?;
+    let rel = path.strip_prefix(&root).ok()?;
+    Some(
+        rel.to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/"),
+    )
 }
 
 /// Writes the report and messages, and decides the exit code.

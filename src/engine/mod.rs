@@ -248,7 +248,8 @@ impl Engine {
     }
 
     /// Removes, from `out[first..]` (sorted by secret start), matches that overlap a match of strictly
-    /// higher confidence, and exact duplicates of the same rule and span.
+    /// higher confidence, and matches of the very same span as an earlier rule of equal confidence: one
+    /// secret is one finding.
     fn drop_overlapped(&self, out: &mut Vec<RawMatch>, first: usize) {
         let found: Vec<RawMatch> = out.drain(first..).collect();
         for (i, m) in found.iter().enumerate() {
@@ -258,7 +259,7 @@ impl Engine {
                     && o.secret.start < m.secret.end
                     && m.secret.start < o.secret.end
                     && (self.rule(o.rule).confidence > conf
-                        || (j < i && o.rule == m.rule && o.secret == m.secret))
+                        || (j < i && o.secret == m.secret && self.rule(o.rule).confidence == conf))
             });
             if !beaten {
                 out.push(m.clone());
@@ -306,7 +307,7 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].secret, 16..24);
+        assert_eq!(out[0].secret, 15..23);
         // scratch is reusable
         out.clear();
         e.scan("a.txt", b"nothing here", &mut s, &mut out);

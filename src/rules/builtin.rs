@@ -10,6 +10,7 @@ pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
     ("chat.toml", include_str!("../../rules/chat.toml")),
     ("ci.toml", include_str!("../../rules/ci.toml")),
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
+    ("data.toml", include_str!("../../rules/data.toml")),
     ("databases.toml", include_str!("../../rules/databases.toml")),
     ("files.toml", include_str!("../../rules/files.toml")),
     ("gcp.toml", include_str!("../../rules/gcp.toml")),

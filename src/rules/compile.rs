@@ -333,16 +333,46 @@ pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<(RuleSyntax, usize)
         rule: None,
         message: e.message().trim().to_string(),
     })?;
+    let mut lines = id_lines(text);
     Ok(parsed
         .rules
         .into_iter()
         .map(|rule| {
-            let line = find_id_line(text, &rule.id);
+            // Duplicated ids get their own lines, in file order.
+            let line = lines
+                .get_mut(rule.id.as_str())
+                .and_then(|l| (!l.is_empty()).then(|| l.remove(0)))
+                .unwrap_or(1);
             (rule, line)
         })
         .collect())
 }
 
+/// Maps each id of a rule file to the 1-based lines of its `id = "..."` lines, in file order.
+pub(crate) fn id_lines(text: &str) -> HashMap<&str, Vec<usize>> {
+    let mut map = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix("id") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let quote = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => q,
+            _ => continue,
+        };
+        if let Some(end) = value[1..].find(quote) {
+            map.entry(&value[1..1 + end])
+                .or_insert_with(Vec::new)
+                .push(i + 1);
+        }
+    }
+    map
+}
+
+/// The 1-based line of the rule with this id (1 when not found).
 pub(crate) fn find_id_line(text: &str, id: &str) -> usize {
     for quote in ['"', '\''] {
         let needle = format!("{quote}{id}{quote}");
@@ -357,6 +387,20 @@ pub(crate) fn find_id_line(text: &str, id: &str) -> usize {
         }
     }
     1
+}
+
+fn count_captures(ast: &regex_syntax::ast::Ast) -> usize {
+    use regex_syntax::ast::{Ast, GroupKind};
+    match ast {
+        Ast::Group(g) => {
+            let own = usize::from(!matches!(g.kind, GroupKind::NonCapturing(_)));
+            own + count_captures(&g.ast)
+        }
+        Ast::Repetition(r) => count_captures(&r.ast),
+        Ast::Alternation(a) => a.asts.iter().map(count_captures).sum(),
+        Ast::Concat(c) => c.asts.iter().map(count_captures).sum(),
+        _ => 0,
+    }
 }
 
 fn is_kebab(id: &str) -> bool {
@@ -387,11 +431,12 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
     }
     let mut secret_group = SecretGroup::WholeMatch;
     if let Some(src) = &syntax.regex {
-        let hir = regex_syntax::ParserBuilder::new()
-            .build()
+        // Parsing to an AST is enough to catch syntax errors and count groups, and is much cheaper than
+        // translating (which case-folds Unicode classes); full compilation waits for first use.
+        let ast = regex_syntax::ast::parse::Parser::new()
             .parse(src)
             .map_err(|e| fail(format!("bad regex: {e}")))?;
-        let captures = hir.properties().explicit_captures_len();
+        let captures = count_captures(&ast);
         let named = src.contains("(?P<secret>") || src.contains("(?<secret>");
         secret_group = match syntax.secret_group {
             Some(i) if i == 0 || i > captures => {
