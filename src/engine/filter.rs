@@ -73,8 +73,22 @@ pub fn is_not_a_secret_value(v: &[u8]) -> bool {
         return false;
     };
     let is_hex = |t: &str| t.bytes().all(|b| b.is_ascii_hexdigit());
-    // code: calls, indexing, member access on an identifier
-    if s.contains('(') || s.contains(')') || s.contains("::") || s.contains("->") {
+    // code: calls, member access, operators
+    // (base64 padding `==` at the end is not an operator)
+    let body = s.trim_end_matches('=');
+    if ["(", ")", "::", "->", "++", "--", "&&", "||", "!=", "=="]
+        .iter()
+        .any(|op| body.contains(op))
+    {
+        return true;
+    }
+    // an interpolated variable anywhere: `$SERVERDIR/auth.db`, `prefix-${env}`
+    if s.as_bytes().windows(3).any(|w| {
+        w[0] == b'$'
+            && (w[1] == b'{'
+                || (w[1].is_ascii_uppercase() || w[1] == b'_')
+                    && (w[2].is_ascii_uppercase() || w[2] == b'_'))
+    }) {
         return true;
     }
     // identifiers and dotted names without digits: `self.password`, `DB_PASSWORD`, `getSecret`
@@ -249,6 +263,9 @@ mod tests {
             "/etc/secret/key.pem",
             "https://example.org/path",
             "secrets.json",
+            "client_ref_count++",
+            "$SERVERDIR/auth.db",
+            "home-pass",
         ] {
             assert!(is_not_a_secret_value(v.as_bytes()), "{v}");
         }
