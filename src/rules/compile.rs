@@ -159,7 +159,10 @@ impl Rule {
     pub fn regex(&self) -> Option<&Regex> {
         let src = self.regex_source.as_deref()?;
         Some(self.regex.get_or_init(|| {
-            Regex::new(src).unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("empty-class regex"))
+            regex::bytes::RegexBuilder::new(src)
+                .unicode(false)
+                .build()
+                .unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("empty-class regex"))
         }))
     }
 
@@ -167,7 +170,11 @@ impl Rule {
     pub fn compile_regex_strict(&self) -> std::result::Result<(), String> {
         match self.regex_source.as_deref() {
             None => Ok(()),
-            Some(src) => Regex::new(src).map(|_| ()).map_err(|e| e.to_string()),
+            Some(src) => regex::bytes::RegexBuilder::new(src)
+                .unicode(false)
+                .build()
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
         }
     }
 
