@@ -11,9 +11,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use keyhound::config::{Config, DEFAULT_CONFIG_NAME, DEFAULT_IGNORE_NAME};
 use keyhound::engine::{selftest, Engine};
-use keyhound::report::{self, Format, ReportContext};
+use keyhound::report::{self, Format, ReportContext, VersionControl};
 use keyhound::rules::{Confidence, RuleSet};
+use keyhound::scan::git::{GitProgress, GitScanOptions};
 use keyhound::scan::{ScanOptions, ScanOutcome, Scanner};
+use keyhound::sources::git::Selection;
+use std::sync::atomic::Ordering;
 
 /// Exit code for a clean scan.
 pub const EXIT_CLEAN: u8 = 0;
@@ -40,6 +43,9 @@ enum Command {
     /// List or check rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Manage the git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,6 +65,50 @@ enum ScanCommand {
     Stdin {
         #[command(flatten)]
         common: ScanArgs,
+    },
+    /// Scan git history: every commit reachable from every ref, or a range for CI.
+    Git {
+        /// The repository (a work tree, a linked worktree or a bare repository).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Only what the commits of this range add (`A..B`), e.g. `origin/main..HEAD` on a pull request.
+        #[arg(long, value_name = "A..B", conflicts_with_all = ["since_commit", "branch"])]
+        range: Option<String>,
+        /// Only what the commits after this one (up to HEAD) add.
+        #[arg(long, value_name = "COMMIT", conflicts_with = "branch")]
+        since_commit: Option<String>,
+        /// Only commits reachable from these branches, tags or revisions (repeatable).
+        #[arg(long, visible_alias = "ref", value_name = "REF")]
+        branch: Vec<String>,
+        /// Every commit reachable from every branch, tag and remote-tracking ref (the default).
+        #[arg(long)]
+        all_refs: bool,
+        /// List every (commit, path, line) a secret appears at, not one finding per secret and path.
+        #[arg(long)]
+        all_occurrences: bool,
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+    /// Scan what `git commit` is about to record (for a pre-commit hook).
+    Staged {
+        /// The repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum HookCommand {
+    /// Write a pre-commit hook that runs `keyhound scan staged`.
+    Install {
+        /// The repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Replace an existing pre-commit hook.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -186,6 +236,78 @@ pub fn run() -> Result<ExitCode> {
             let outcome = scanner.scan_stdin();
             finish(&scanner, &common, outcome, None, "stdin".into())
         }
+        Command::Scan(ScanCommand::Git {
+            path,
+            range,
+            since_commit,
+            branch,
+            all_refs: _,
+            all_occurrences,
+            common,
+        }) => {
+            let selection = if let Some(range) = range {
+                let Some((a, b)) = range.split_once("..") else {
+                    bail!("--range takes A..B (for example origin/main..HEAD), not `{range}`");
+                };
+                let b = b.trim_start_matches('.');
+                let b = if b.is_empty() { "HEAD" } else { b };
+                Selection::Range {
+                    include: b.to_string(),
+                    exclude: (!a.is_empty()).then(|| a.to_string()),
+                }
+            } else if let Some(since) = since_commit {
+                Selection::Range {
+                    include: "HEAD".into(),
+                    exclude: Some(since),
+                }
+            } else if !branch.is_empty() {
+                Selection::Refs(branch)
+            } else {
+                Selection::AllRefs
+            };
+            let repo = keyhound::sources::git::open(&path)?;
+            let root = repo
+                .workdir()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| repo.path().to_path_buf());
+            let head = repo.head().ok();
+            let vcs = VersionControl {
+                repository_uri: keyhound::sources::git::remote_url(&repo),
+                revision_id: head
+                    .as_ref()
+                    .and_then(|h| h.target())
+                    .map(|o| o.to_string()),
+                branch: head
+                    .as_ref()
+                    .filter(|h| h.is_branch())
+                    .and_then(|h| h.shorthand().ok().map(str::to_string)),
+            };
+            drop(head);
+            drop(repo);
+            let scanner = build_scanner(&common, &root, false)?;
+            let progress = GitProgress::default();
+            let options = GitScanOptions {
+                selection,
+                all_occurrences,
+            };
+            let outcome = with_progress(&common, &progress, || {
+                scanner.scan_git(&path, &options, &progress)
+            })?;
+            let target = format!("git {}", path.display());
+            finish_with(&scanner, &common, outcome, Some(root), target, Some(vcs))
+        }
+        Command::Scan(ScanCommand::Staged { path, common }) => {
+            let repo = keyhound::sources::git::open(&path)?;
+            let root = repo
+                .workdir()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| path.clone());
+            drop(repo);
+            let scanner = build_scanner(&common, &root, false)?;
+            let outcome = scanner.scan_staged(&path)?;
+            finish(&scanner, &common, outcome, Some(root), "staged".into())
+        }
+        Command::Hook(HookCommand::Install { path, force }) => hook_install(&path, force),
         Command::Rules(RulesCommand::List { format, config }) => {
             rules_list(format, config.as_deref())
         }
@@ -260,9 +382,123 @@ fn relative_to(path: &Path, root: &Path) -> Option<String> {
 fn finish(
     scanner: &Scanner,
     args: &ScanArgs,
+    outcome: ScanOutcome,
+    root: Option<PathBuf>,
+    target: String,
+) -> Result<ExitCode> {
+    finish_with(scanner, args, outcome, root, target, None)
+}
+
+/// Runs `scan` with a progress line on stderr when stderr is a terminal.
+fn with_progress<T: Send>(
+    args: &ScanArgs,
+    progress: &GitProgress,
+    scan: impl FnOnce() -> T + Send,
+) -> T {
+    if args.quiet || !std::io::stderr().is_terminal() {
+        return scan();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .expect("valid progress template"),
+    );
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                bar.set_message(format!(
+                    "{} commits walked, {} blobs scanned ({:.1} MB)",
+                    progress.commits.load(Ordering::Relaxed),
+                    progress.blobs.load(Ordering::Relaxed),
+                    progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
+                ));
+                bar.tick();
+                std::thread::sleep(std::time::Duration::from_millis(120));
+            }
+        });
+        let r = scan();
+        done.store(true, Ordering::Relaxed);
+        r
+    });
+    bar.finish_and_clear();
+    result
+}
+
+const HOOK_MARKER: &str = "# installed by keyhound";
+
+fn hook_install(path: &Path, force: bool) -> Result<ExitCode> {
+    let repo = keyhound::sources::git::open(path)?;
+    let hooks_dir = match repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok())
+    {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
+        None => repo.path().join("hooks"),
+    };
+    std::fs::create_dir_all(&hooks_dir)
+        .with_context(|| format!("creating {}", hooks_dir.display()))?;
+    let hook = hooks_dir.join("pre-commit");
+    if hook.exists() && !force {
+        let existing = std::fs::read_to_string(&hook).unwrap_or_default();
+        if !existing.contains(HOOK_MARKER) {
+            bail!(
+                "{} already exists and was not written by keyhound; add `keyhound scan staged` to it, \
+                 or run `keyhound hook install --force` to replace it",
+                hook.display()
+            );
+        }
+    }
+    let exe = std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "keyhound".into());
+    let script = HOOK_TEMPLATE
+        .replace("@MARKER@", HOOK_MARKER)
+        .replace("@EXE@", &exe);
+    std::fs::write(&hook, script).with_context(|| format!("writing {}", hook.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("making {} executable", hook.display()))?;
+    }
+    eprintln!("keyhound: installed {}", hook.display());
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+/// The pre-commit hook. Prefers `keyhound` on PATH, else the binary that installed the hook.
+const HOOK_TEMPLATE: &str = r#"#!/bin/sh
+@MARKER@: scans what this commit adds for secrets.
+KEYHOUND=$(command -v keyhound || echo "@EXE@")
+"$KEYHOUND" scan staged --quiet
+status=$?
+if [ "$status" -eq 1 ]; then
+  cat >&2 <<'MSG'
+
+keyhound: this commit would add the secrets listed above, so it was stopped.
+  - A real secret: remove it from the file (read it from the environment or a secret manager),
+    `git add` the file again, and rotate the secret if it was ever pushed or shared.
+  - A false positive: put `keyhound:allow` in a comment on that line, or add the finding's
+    fingerprint to .keyhoundignore (and commit that file).
+  - To commit anyway, this once: git commit --no-verify
+MSG
+elif [ "$status" -ne 0 ]; then
+  echo "keyhound: the pre-commit scan failed (exit $status); see the error above." >&2
+fi
+exit $status
+"#;
+
+/// [`finish`] with version-control facts for SARIF.
+fn finish_with(
+    scanner: &Scanner,
+    args: &ScanArgs,
     mut outcome: ScanOutcome,
     root: Option<PathBuf>,
     target: String,
+    vcs: Option<VersionControl>,
 ) -> Result<ExitCode> {
     for f in &mut outcome.findings {
         f.finalize_secret(args.show_secrets);
@@ -283,7 +519,7 @@ fn finish(
         root,
         color,
         target,
-        vcs: None,
+        vcs,
     };
     match &args.report_path {
         Some(path) => {

@@ -2,6 +2,7 @@
 //! and tells about what it skipped or could not read. Sources know nothing of rules or findings.
 
 pub mod dir;
+pub mod git;
 pub mod stdin;
 
 /// Bytes to scan and the path to report findings at.

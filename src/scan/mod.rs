@@ -14,6 +14,8 @@ use crate::sources::dir::{self, DirOptions, ItemSink};
 use crate::sources::{stdin, Item, SkipReason};
 use crate::suppress::{Suppression, Suppressor};
 
+pub mod git;
+
 /// Options that shape a scan (not what is scanned).
 #[derive(Debug, Clone)]
 pub struct ScanOptions {

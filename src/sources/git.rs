@@ -1,0 +1,519 @@
+//! Git repositories as a source: full history (every commit reachable from the selected refs), commit
+//! ranges for CI, and the index for pre-commit. History is reduced to its unique blobs, each handed out
+//! once however many commits and paths share it, together with where it was introduced, so that the
+//! scanner reads every distinct content exactly once and can still say which commit added a secret.
+//! This module knows nothing of rules.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository, Sort, Tree};
+
+use crate::error::{Error, Result};
+
+/// Facts about a commit, for reports.
+#[derive(Debug, Clone)]
+pub struct CommitMeta {
+    /// Full hex id.
+    pub id: String,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author date, RFC 3339 in the author's offset.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
+}
+
+/// One place a blob was introduced: a commit (index into [`History::commits`]) and a path (index into
+/// [`History::paths`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Introduction {
+    /// Commit index; smaller is older (commits are walked parents first).
+    pub commit: u32,
+    /// Path index.
+    pub path: u32,
+}
+
+/// What the walk found: commits, paths, and for each unique blob where it was introduced.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Commits in walk order (parents before children).
+    pub commits: Vec<CommitMeta>,
+    /// Interned paths (`/`-separated, lossy UTF-8).
+    pub paths: Vec<String>,
+    path_index: HashMap<Vec<u8>, u32>,
+    /// Every introduction of every blob, in walk order.
+    pub introductions: HashMap<Oid, Vec<Introduction>>,
+    /// For range scans: per introduced blob, the blobs on the old side of the same change (the previous
+    /// version of the file, and files deleted in the same commit, which covers renames).
+    pub old_sides: HashMap<Oid, Vec<Oid>>,
+    /// Submodule entries met (not followed).
+    pub submodules: u64,
+    /// True when the repository is a shallow clone.
+    pub shallow: bool,
+}
+
+impl History {
+    fn intern(&mut self, path: &[u8]) -> u32 {
+        if let Some(&i) = self.path_index.get(path) {
+            return i;
+        }
+        let i = self.paths.len() as u32;
+        self.paths.push(String::from_utf8_lossy(path).into_owned());
+        self.path_index.insert(path.to_vec(), i);
+        i
+    }
+}
+
+/// Which commits a history scan covers.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Everything reachable from every branch and tag (and HEAD).
+    AllRefs,
+    /// Everything reachable from these refs or revisions.
+    Refs(Vec<String>),
+    /// Commits reachable from `include` but not from `exclude` (`A..B`, `--since-commit`).
+    Range {
+        /// `B` in `A..B`.
+        include: String,
+        /// `A` in `A..B`; `None` for "from the root".
+        exclude: Option<String>,
+    },
+}
+
+/// Opens the repository at or above `path` (work trees, linked worktrees and bare repositories).
+pub fn open(path: &Path) -> Result<Repository> {
+    Repository::open_ext(
+        path,
+        git2::RepositoryOpenFlags::empty(),
+        std::iter::empty::<&Path>(),
+    )
+    .map_err(|e| {
+        if e.code() == git2::ErrorCode::NotFound {
+            Error::Git(format!("{} is not a git repository", path.display()))
+        } else {
+            Error::Git(format!("{}: {}", path.display(), e.message()))
+        }
+    })
+}
+
+/// The path another thread can open the same repository with.
+pub fn reopen_path(repo: &Repository) -> PathBuf {
+    repo.path().to_path_buf()
+}
+
+/// True for the `git2` error of an object that is missing or unreadable.
+fn git_err(context: &str, e: git2::Error) -> Error {
+    Error::Git(format!("{context}: {}", e.message()))
+}
+
+/// Formats seconds since the epoch with an offset in minutes as RFC 3339.
+pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
+    let local = seconds + i64::from(offset_minutes) * 60;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    // civil-from-days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let off = offset_minutes.unsigned_abs();
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        off / 60,
+        off % 60
+    )
+}
+
+fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
+    let author = commit.author();
+    let when = author.when();
+    CommitMeta {
+        id: commit.id().to_string(),
+        author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: rfc3339(when.seconds(), when.offset_minutes()),
+        summary: commit
+            .summary_bytes()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// Resolves a revision to a commit id.
+fn resolve_commit(repo: &Repository, spec: &str) -> Result<Oid> {
+    let obj = repo
+        .revparse_single(spec)
+        .map_err(|e| git_err(&format!("unknown revision `{spec}`"), e))?;
+    let commit = obj
+        .peel_to_commit()
+        .map_err(|e| git_err(&format!("`{spec}` is not a commit"), e))?;
+    Ok(commit.id())
+}
+
+/// A change the walk reports for one commit.
+struct Change {
+    path: Vec<u8>,
+    new: Oid,
+    old: Option<Oid>,
+}
+
+/// Callbacks and counters of a walk.
+pub struct WalkSink<'a> {
+    /// Called once for every blob the first time it is met, with the path it was met at.
+    pub new_blob: &'a mut dyn FnMut(Oid, &str),
+    /// Called after each commit with the number of commits walked so far.
+    pub progress: &'a mut dyn FnMut(u64),
+}
+
+/// Walks the selected commits, parents first, recording every blob introduction; calls the sink for
+/// each blob met for the first time. `record_old_sides` keeps what range scans need to tell a secret
+/// the range added from one that was already there.
+pub fn walk_history(
+    repo: &Repository,
+    selection: &Selection,
+    record_old_sides: bool,
+    sink: WalkSink<'_>,
+) -> Result<History> {
+    let mut history = History {
+        shallow: repo.is_shallow(),
+        ..History::default()
+    };
+    let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(|e| git_err("revwalk", e))?;
+    match selection {
+        Selection::AllRefs => {
+            if repo.head().is_err() && repo.references().map(|r| r.count()).unwrap_or(0) == 0 {
+                return Ok(history); // no commits yet
+            }
+            for glob in ["refs/heads/*", "refs/tags/*", "refs/remotes/*"] {
+                walk.push_glob(glob).map_err(|e| git_err(glob, e))?;
+            }
+            if let Ok(head) = repo.head() {
+                if let Some(oid) = head.target() {
+                    if repo.find_commit(oid).is_ok() {
+                        walk.push(oid).map_err(|e| git_err("HEAD", e))?;
+                    }
+                }
+            }
+        }
+        Selection::Refs(refs) => {
+            for r in refs {
+                let oid = resolve_commit(repo, r)?;
+                walk.push(oid).map_err(|e| git_err(r, e))?;
+            }
+        }
+        Selection::Range { include, exclude } => {
+            let oid = resolve_commit(repo, include)?;
+            walk.push(oid).map_err(|e| git_err(include, e))?;
+            if let Some(ex) = exclude {
+                let oid = resolve_commit(repo, ex)?;
+                walk.hide(oid).map_err(|e| git_err(ex, e))?;
+            }
+        }
+    }
+
+    let mut seen: HashSet<Oid> = HashSet::new();
+    let mut changes: Vec<Change> = Vec::new();
+    let mut deleted: Vec<Oid> = Vec::new();
+    let mut prefix: Vec<u8> = Vec::new();
+    for (n, oid) in walk.enumerate() {
+        let oid = oid.map_err(|e| git_err("walking commits", e))?;
+        let commit = repo
+            .find_commit(oid)
+            .map_err(|e| git_err(&format!("commit {oid}"), e))?;
+        let tree = commit
+            .tree()
+            .map_err(|e| git_err(&format!("tree of commit {oid}"), e))?;
+        let parents: Vec<Tree<'_>> = commit.parents().filter_map(|p| p.tree().ok()).collect();
+        changes.clear();
+        deleted.clear();
+        prefix.clear();
+        diff_trees(
+            repo,
+            parents.first(),
+            &tree,
+            &mut prefix,
+            &mut changes,
+            record_old_sides.then_some(&mut deleted),
+            &mut history.submodules,
+        )?;
+        // A merge introduces only what differs from every parent.
+        if parents.len() > 1 {
+            changes.retain(|c| {
+                let path = String::from_utf8_lossy(&c.path);
+                !parents[1..].iter().any(|p| {
+                    p.get_path(Path::new(path.as_ref()))
+                        .is_ok_and(|e| e.id() == c.new)
+                })
+            });
+        }
+        if changes.is_empty() {
+            (sink.progress)(n as u64 + 1);
+            continue;
+        }
+        let commit_index = history.commits.len() as u32;
+        history.commits.push(commit_meta(&commit));
+        for change in &changes {
+            let path = history.intern(&change.path);
+            history
+                .introductions
+                .entry(change.new)
+                .or_default()
+                .push(Introduction {
+                    commit: commit_index,
+                    path,
+                });
+            if record_old_sides {
+                let olds = history.old_sides.entry(change.new).or_default();
+                olds.extend(change.old);
+                for p in &parents[1..] {
+                    let path = String::from_utf8_lossy(&change.path);
+                    if let Ok(e) = p.get_path(Path::new(path.as_ref())) {
+                        olds.push(e.id());
+                    }
+                }
+                olds.extend(deleted.iter().copied());
+            }
+            if seen.insert(change.new) {
+                (sink.new_blob)(change.new, &history.paths[path as usize]);
+            }
+        }
+        (sink.progress)(n as u64 + 1);
+    }
+    Ok(history)
+}
+
+/// Blob-ish modes: regular and executable files. Links (0o120000) hold a path, gitlinks a commit.
+fn is_file_mode(mode: i32) -> bool {
+    mode == 0o100644 || mode == 0o100755 || mode == 0o100664
+}
+
+/// Appends to `out` every file of `new` whose blob differs from `old` at the same path, descending only
+/// into subtrees whose ids differ. Deleted files go to `deleted` when asked.
+fn diff_trees(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<Change>,
+    mut deleted: Option<&mut Vec<Oid>>,
+    submodules: &mut u64,
+) -> Result<()> {
+    for entry in new.iter() {
+        let name = entry.name_bytes();
+        let old_entry = old.and_then(|t| t.get_name_bytes(name));
+        if old_entry
+            .as_ref()
+            .is_some_and(|o| o.id() == entry.id() && o.filemode() == entry.filemode())
+        {
+            continue;
+        }
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(name);
+        match entry.kind() {
+            Some(ObjectType::Tree) => {
+                let sub = repo.find_tree(entry.id()).map_err(|e| {
+                    git_err(
+                        &format!("tree {} ({})", entry.id(), String::from_utf8_lossy(prefix)),
+                        e,
+                    )
+                })?;
+                let old_sub = old_entry
+                    .as_ref()
+                    .filter(|o| o.kind() == Some(ObjectType::Tree))
+                    .and_then(|o| repo.find_tree(o.id()).ok());
+                diff_trees(
+                    repo,
+                    old_sub.as_ref(),
+                    &sub,
+                    prefix,
+                    out,
+                    deleted.as_deref_mut(),
+                    submodules,
+                )?;
+            }
+            Some(ObjectType::Blob) if is_file_mode(entry.filemode()) => {
+                let old_blob = old_entry
+                    .as_ref()
+                    .filter(|o| o.kind() == Some(ObjectType::Blob))
+                    .map(|o| o.id());
+                if old_blob != Some(entry.id()) {
+                    out.push(Change {
+                        path: prefix.clone(),
+                        new: entry.id(),
+                        old: old_blob,
+                    });
+                }
+            }
+            Some(ObjectType::Commit) if old_entry.is_none() => *submodules += 1,
+            _ => {}
+        }
+        prefix.truncate(len);
+    }
+    if let (Some(deleted), Some(old)) = (deleted, old) {
+        for entry in old.iter() {
+            if entry.kind() == Some(ObjectType::Blob)
+                && new.get_name_bytes(entry.name_bytes()).is_none()
+            {
+                deleted.push(entry.id());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How a blob read ended.
+pub enum BlobRead {
+    /// Scanned by the callback.
+    Read,
+    /// Not scanned, and why.
+    Skipped(super::SkipReason),
+    /// Missing or corrupt.
+    Error(String),
+}
+
+/// Reads blob `oid` and hands its content to `scan` unless it is larger than `max_size` or binary.
+pub fn with_blob(repo: &Repository, oid: Oid, max_size: u64, scan: impl FnOnce(&[u8])) -> BlobRead {
+    let odb = match repo.odb() {
+        Ok(odb) => odb,
+        Err(e) => return BlobRead::Error(format!("object database: {}", e.message())),
+    };
+    match odb.read_header(oid) {
+        Ok((size, _)) if size as u64 > max_size => {
+            return BlobRead::Skipped(super::SkipReason::TooLarge)
+        }
+        Ok(_) => {}
+        Err(e) => return BlobRead::Error(format!("blob {oid}: {}", e.message())),
+    }
+    match repo.find_blob(oid) {
+        Ok(blob) => {
+            let bytes = blob.content();
+            if super::looks_binary(bytes) {
+                return BlobRead::Skipped(super::SkipReason::Binary);
+            }
+            scan(bytes);
+            BlobRead::Read
+        }
+        Err(e) => BlobRead::Error(format!("blob {oid}: {}", e.message())),
+    }
+}
+
+/// A file staged in the index that differs from HEAD.
+#[derive(Debug, Clone)]
+pub struct StagedChange {
+    /// Path in the index.
+    pub path: String,
+    /// The staged blob.
+    pub new: Oid,
+    /// The blob it replaces (HEAD's version, or the rename/copy source).
+    pub old: Option<Oid>,
+}
+
+/// The changes `git commit` would record: the index against HEAD (against nothing without commits).
+pub fn staged_changes(repo: &Repository) -> Result<Vec<StagedChange>> {
+    let head_tree = match repo.head() {
+        Ok(head) => Some(head.peel_to_tree().map_err(|e| git_err("HEAD tree", e))?),
+        Err(_) => None,
+    };
+    let index = repo.index().map_err(|e| git_err("index", e))?;
+    let mut opts = git2::DiffOptions::new();
+    opts.include_typechange(true).ignore_submodules(true);
+    let mut diff = repo
+        .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
+        .map_err(|e| git_err("diff of HEAD and the index", e))?;
+    let mut find = git2::DiffFindOptions::new();
+    find.renames(true).copies(true);
+    diff.find_similar(Some(&mut find))
+        .map_err(|e| git_err("rename detection", e))?;
+    let mut out = Vec::new();
+    for delta in diff.deltas() {
+        use git2::Delta;
+        if !matches!(
+            delta.status(),
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+        ) {
+            continue;
+        }
+        let new = delta.new_file();
+        if !is_file_mode(u32::from(new.mode()) as i32) {
+            continue;
+        }
+        let path = new
+            .path_bytes()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_default();
+        let old = delta.old_file();
+        out.push(StagedChange {
+            path,
+            new: new.id(),
+            old: (!old.id().is_zero()).then(|| old.id()),
+        });
+    }
+    Ok(out)
+}
+
+/// The content of the file at `path` in HEAD's tree, if any.
+pub fn head_blob(repo: &Repository, head: &Tree<'_>, path: &str) -> Option<Vec<u8>> {
+    let entry = head.get_path(Path::new(path)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    Some(blob.content().to_vec())
+}
+
+/// A remote URL with any credentials in it removed (it goes into reports).
+pub fn remote_url(repo: &Repository) -> Option<String> {
+    let remote = repo.find_remote("origin").ok()?;
+    let url = remote.url().ok()?.to_string();
+    Some(strip_userinfo(&url))
+}
+
+/// Drops `user:password@` from a URL.
+pub fn strip_userinfo(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..host_end].rfind('@') {
+            return format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]);
+        }
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(rfc3339(1_700_000_000, 60), "2023-11-14T23:13:20+01:00");
+        assert_eq!(rfc3339(951_782_400, -300), "2000-02-28T19:00:00-05:00");
+    }
+
+    #[test]
+    fn userinfo_is_stripped() {
+        assert_eq!(
+            strip_userinfo("https://u:p@github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+        assert_eq!(
+            strip_userinfo("git@github.com:a/b.git"),
+            "git@github.com:a/b.git"
+        );
+    }
+}
