@@ -1,5 +1,6 @@
 //! End-to-end tests of the `keyhound` binary: what a user runs, what they see, and the exit code.
 
+mod git;
 mod util;
 
 use util::{fixtures, github_token, random_token, TestCommand, TestDir, ALNUM};

@@ -53,6 +53,7 @@ impl Scanner {
         progress: &GitProgress,
     ) -> Result<ScanOutcome> {
         let started = Instant::now();
+        git::tune_for_history_scan();
         let repo = git::open(path)?;
         let is_range = matches!(options.selection, Selection::Range { .. });
         let threads = match self.options.threads {

@@ -160,3 +160,85 @@ fn crc32(bytes: &[u8]) -> u32 {
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
+
+/// A git repository in a temp dir, built commit by commit with libgit2 (no `.git` fixtures committed).
+pub struct TestRepo {
+    pub dir: TestDir,
+    pub repo: git2::Repository,
+    time: i64,
+}
+
+impl TestRepo {
+    pub fn new() -> Self {
+        let dir = TestDir::new();
+        let repo = git2::Repository::init(dir.path()).expect("git init");
+        TestRepo {
+            dir,
+            repo,
+            time: 1_700_000_000,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes (Some) or deletes (None) files, stages everything, commits on HEAD; returns the commit id.
+    pub fn commit(&mut self, files: &[(&str, Option<&str>)], message: &str) -> git2::Oid {
+        self.stage(files);
+        self.commit_index(message, &[])
+    }
+
+    /// Writes or deletes files in the work tree and the index, without committing.
+    pub fn stage(&self, files: &[(&str, Option<&str>)]) {
+        let mut index = self.repo.index().unwrap();
+        for (path, content) in files {
+            match content {
+                Some(text) => {
+                    self.dir.write(path, text);
+                    index.add_path(Path::new(path)).unwrap();
+                }
+                None => {
+                    let _ = std::fs::remove_file(self.dir.path().join(path));
+                    index.remove_path(Path::new(path)).unwrap();
+                }
+            }
+        }
+        index.write().unwrap();
+    }
+
+    /// Commits the index with HEAD (if any) and `extra_parents` as parents.
+    pub fn commit_index(&mut self, message: &str, extra_parents: &[git2::Oid]) -> git2::Oid {
+        let mut index = self.repo.index().unwrap();
+        let tree_id = index.write_tree().unwrap();
+        let tree = self.repo.find_tree(tree_id).unwrap();
+        self.time += 60;
+        let sig = git2::Signature::new(
+            "Ada Lovelace",
+            "ada@example.org",
+            &git2::Time::new(self.time, 0),
+        )
+        .unwrap();
+        let mut parents = Vec::new();
+        if let Ok(head) = self.repo.head() {
+            parents.push(head.peel_to_commit().unwrap());
+        }
+        for p in extra_parents {
+            parents.push(self.repo.find_commit(*p).unwrap());
+        }
+        let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
+            .unwrap()
+    }
+
+    /// Points HEAD at a new branch `name` starting at `at`, and checks it out.
+    pub fn branch(&self, name: &str, at: git2::Oid) {
+        let commit = self.repo.find_commit(at).unwrap();
+        self.repo.branch(name, &commit, true).unwrap();
+        self.repo.set_head(&format!("refs/heads/{name}")).unwrap();
+        self.repo
+            .checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .unwrap();
+    }
+}

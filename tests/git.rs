@@ -1,0 +1,365 @@
+//! Git scans end to end: history, ranges, staged changes and the hook, on repositories built in temp dirs.
+
+use crate::util::{github_token, TestCommand, TestRepo};
+
+fn scan_git(repo: &TestRepo, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec!["scan", "git", ".", "--format", "json"];
+    args.extend_from_slice(extra);
+    repo.dir.cmd(&args).run()
+}
+
+#[test]
+fn secret_deleted_from_history_is_found_by_git_not_by_dir() {
+    let mut repo = TestRepo::new();
+    let token = github_token(100);
+    repo.commit(&[("README.md", Some("# app\n"))], "init");
+    let added = repo.commit(
+        &[("config/app.env", Some(&format!("GITHUB_TOKEN={token}\n")))],
+        "add config",
+    );
+    repo.commit(&[("src/main.rs", Some("fn main() {}\n"))], "code");
+    repo.commit(&[("config/app.env", None)], "remove config");
+
+    let run = scan_git(&repo, &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let doc = run.json();
+    let f = &doc["findings"][0];
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(f["path"], "config/app.env");
+    assert_eq!(f["line"], 1);
+    assert_eq!(f["git"]["commit"], added.to_string());
+    assert_eq!(f["git"]["author_name"], "Ada Lovelace");
+    assert_eq!(f["git"]["author_email"], "ada@example.org");
+    assert_eq!(f["git"]["summary"], "add config");
+    assert_eq!(f["git"]["present_at_head"], false);
+    assert!(f["git"]["date"]
+        .as_str()
+        .unwrap()
+        .starts_with("2023-11-14T"));
+
+    let run = repo
+        .dir
+        .cmd(&["scan", "dir", ".", "--format", "json"])
+        .run();
+    assert_eq!(run.findings(), vec![]);
+}
+
+#[test]
+fn the_same_secret_in_a_thousand_commits_is_one_finding() {
+    let mut repo = TestRepo::new();
+    let token = github_token(101);
+    for i in 0..1000 {
+        repo.commit(
+            &[(
+                "deploy.env",
+                Some(&format!("GITHUB_TOKEN={token}\nBUILD={i}\n")),
+            )],
+            &format!("build {i}"),
+        );
+    }
+    let run = scan_git(&repo, &[]);
+    let doc = run.json();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["findings"][0]["git"]["commits"], 1000);
+    assert_eq!(doc["findings"][0]["git"]["summary"], "build 0");
+    assert_eq!(doc["findings"][0]["git"]["present_at_head"], true);
+    assert_eq!(
+        doc["summary"]["files_scanned"], 1000,
+        "every unique blob once"
+    );
+
+    let run = scan_git(&repo, &["--all-occurrences"]);
+    assert_eq!(run.json()["findings"].as_array().unwrap().len(), 1000);
+}
+
+#[test]
+fn ranges_report_only_what_they_add() {
+    let mut repo = TestRepo::new();
+    let old = github_token(102);
+    let new = github_token(103);
+    let base = repo.commit(&[("app.env", Some(&format!("OLD={old}\n")))], "base");
+    repo.commit(
+        &[("app.env", Some(&format!("OLD={old}\nNEW={new}\n")))],
+        "add new",
+    );
+    let run = scan_git(&repo, &["--range", &format!("{base}..HEAD")]);
+    assert_eq!(run.code(), 1);
+    let doc = run.json();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["findings"][0]["line"], 2);
+    // the same with --since-commit
+    let run = scan_git(&repo, &["--since-commit", &base.to_string()]);
+    assert_eq!(run.json()["findings"].as_array().unwrap().len(), 1);
+    // an empty range is clean, not an error
+    let run = scan_git(&repo, &["--range", "HEAD..HEAD"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    // an unknown revision is an error
+    let run = scan_git(&repo, &["--range", "nope..HEAD"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("nope"), "{}", run.stderr());
+}
+
+#[test]
+fn ranges_handle_renames_deletions_and_merges() {
+    let mut repo = TestRepo::new();
+    let kept = github_token(104);
+    let mainline = github_token(105);
+    let feature_secret = github_token(106);
+    let base = repo.commit(
+        &[
+            ("a.env", Some(&format!("T={kept}\n"))),
+            ("b.txt", Some("b\n")),
+        ],
+        "base",
+    );
+    // main moves on with its own secret
+    let main_tip = repo.commit(
+        &[("main.env", Some(&format!("M={mainline}\n")))],
+        "main work",
+    );
+    // feature branches from base, renames a.env, deletes b.txt, merges main, adds its own secret
+    repo.branch("feature", base);
+    repo.commit(
+        &[
+            ("a.env", None),
+            ("renamed.env", Some(&format!("T={kept}\n"))),
+            ("b.txt", None),
+        ],
+        "rename",
+    );
+    repo.stage(&[("main.env", Some(&format!("M={mainline}\n")))]);
+    repo.commit_index("merge main", &[main_tip]);
+    repo.commit(
+        &[("feature.env", Some(&format!("F={feature_secret}\n")))],
+        "feature secret",
+    );
+    repo.repo
+        .branch("main", &repo.repo.find_commit(main_tip).unwrap(), true)
+        .unwrap();
+
+    let run = scan_git(&repo, &["--range", "main..feature"]);
+    let paths: Vec<String> = run.findings().into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, vec!["feature.env"], "{}", run.stdout());
+    // the full audit sees all three
+    let run = scan_git(&repo, &[]);
+    let mut paths: Vec<String> = run.findings().into_iter().map(|f| f.0).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec!["a.env", "feature.env", "main.env", "renamed.env"]
+    );
+}
+
+#[test]
+fn staged_reports_only_what_the_commit_adds() {
+    let mut repo = TestRepo::new();
+    // a repository with no commits yet: the index against the empty tree
+    let first = github_token(107);
+    repo.stage(&[("a.env", Some(&format!("A={first}\n")))]);
+    let run = repo.dir.cmd(&["scan", "staged", "--format", "json"]).run();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(
+        run.findings(),
+        vec![("a.env".to_string(), 1, "github-pat-classic".to_string())]
+    );
+    repo.commit_index("first", &[]);
+
+    // editing another line of a file that already holds a secret adds nothing
+    repo.stage(&[("a.env", Some(&format!("# comment\nA={first}\n")))]);
+    let run = repo.dir.cmd(&["scan", "staged", "--format", "json"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+
+    // a new secret in a modified file is reported at its staged line
+    let second = github_token(108);
+    repo.stage(&[(
+        "a.env",
+        Some(&format!("# comment\nA={first}\nB={second}\n")),
+    )]);
+    let run = repo.dir.cmd(&["scan", "staged", "--format", "json"]).run();
+    assert_eq!(
+        run.findings(),
+        vec![("a.env".to_string(), 3, "github-pat-classic".to_string())]
+    );
+    // unstaged changes in the work tree are not what the commit records
+    repo.dir
+        .write("b.env", format!("B={}\n", github_token(109)));
+    let run = repo.dir.cmd(&["scan", "staged", "--format", "json"]).run();
+    assert_eq!(run.findings().len(), 1);
+}
+
+#[test]
+fn hook_install_blocks_a_commit_with_a_secret() {
+    let mut repo = TestRepo::new();
+    repo.commit(&[("README.md", Some("# x\n"))], "init");
+    let run = repo.dir.cmd(&["hook", "install"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    let text = std::fs::read_to_string(&hook).unwrap();
+    assert!(text.contains("scan staged"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert!(std::fs::metadata(&hook).unwrap().permissions().mode() & 0o111 != 0);
+    }
+    // reinstalling our own hook is fine; a foreign hook is kept unless --force
+    assert_eq!(repo.dir.cmd(&["hook", "install"]).run().code(), 0);
+    std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    let run = repo.dir.cmd(&["hook", "install"]).run();
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("--force"), "{}", run.stderr());
+    assert_eq!(
+        repo.dir.cmd(&["hook", "install", "--force"]).run().code(),
+        0
+    );
+
+    // the hook runs under real git when it is on this machine
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        repo.stage(&[("leak.env", Some(&format!("T={}\n", github_token(110))))]);
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=T",
+                "-c",
+                "user.email=t@example.org",
+                "commit",
+                "-q",
+                "-m",
+                "leak",
+            ])
+            .current_dir(repo.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "the commit must be blocked");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("keyhound:allow"), "{err}");
+        assert!(err.contains("--no-verify"), "{err}");
+    }
+}
+
+#[test]
+fn hook_install_respects_core_hooks_path() {
+    let mut repo = TestRepo::new();
+    repo.commit(&[("README.md", Some("# x\n"))], "init");
+    repo.repo
+        .config()
+        .unwrap()
+        .set_str("core.hooksPath", ".githooks")
+        .unwrap();
+    assert_eq!(repo.dir.cmd(&["hook", "install"]).run().code(), 0);
+    assert!(repo.path().join(".githooks/pre-commit").exists());
+}
+
+#[test]
+fn not_a_repository_is_a_one_line_error() {
+    let dir = crate::util::TestDir::new();
+    for sub in [&["scan", "git", "."][..], &["scan", "staged"][..]] {
+        let run = dir.cmd(sub).run();
+        assert_eq!(run.code(), 2);
+        assert!(
+            run.stderr().contains("is not a git repository"),
+            "{}",
+            run.stderr()
+        );
+        assert_eq!(run.stderr().trim().lines().count(), 1, "{}", run.stderr());
+    }
+}
+
+#[test]
+fn bare_repository_empty_repository_and_non_utf8_paths() {
+    let mut repo = TestRepo::new();
+    // no commits yet: clean, with a note
+    let run = scan_git(&repo, &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.json()["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("no commits"));
+
+    repo.commit(
+        &[("caf\u{e9}.env", Some(&format!("T={}\n", github_token(111))))],
+        "unicode path",
+    );
+    let bare = crate::util::TestDir::new();
+    let url = format!("file://{}", repo.path().display());
+    git2::build::RepoBuilder::new()
+        .bare(true)
+        .clone(&url, &bare.path().join("b.git"))
+        .unwrap();
+    let run = TestCommand::new(&[
+        "scan",
+        "git",
+        bare.path().join("b.git").to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .run();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.findings()[0].0, "caf\u{e9}.env");
+}
+
+#[test]
+fn a_missing_object_is_reported_and_the_scan_goes_on() {
+    let mut repo = TestRepo::new();
+    repo.commit(
+        &[("a.env", Some(&format!("T={}\n", github_token(112))))],
+        "a",
+    );
+    repo.commit(&[("gone.txt", Some("this blob will be removed\n"))], "b");
+    let blob = repo
+        .repo
+        .revparse_single("HEAD:gone.txt")
+        .unwrap()
+        .id()
+        .to_string();
+    let loose = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(loose).unwrap();
+    let run = scan_git(&repo, &[]);
+    assert_eq!(run.code(), 2, "errors outrank findings");
+    let doc = run.json();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert!(
+        doc["errors"][0]["path"].as_str().unwrap().contains(&blob),
+        "{doc}"
+    );
+}
+
+#[test]
+fn git_sarif_carries_commits_and_provenance() {
+    let mut repo = TestRepo::new();
+    let c = repo.commit(
+        &[("a.env", Some(&format!("T={}\n", github_token(113))))],
+        "a",
+    );
+    let run = repo
+        .dir
+        .cmd(&["scan", "git", ".", "--format", "sarif"])
+        .run();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let result = &doc["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["commit"], c.to_string());
+    assert_eq!(result["properties"]["presentAtHead"], true);
+    let vcp = &doc["runs"][0]["versionControlProvenance"][0];
+    assert_eq!(vcp["revisionId"], c.to_string());
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(crate::util::fixtures().join("sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let text = repo.dir.cmd(&["scan", "git", "."]).run().stdout();
+    assert!(
+        text.contains(&format!("Commit:      {}", &c.to_string()[..12])),
+        "{text}"
+    );
+    assert!(text.contains("Ada Lovelace <ada@example.org>"), "{text}");
+}
