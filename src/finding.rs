@@ -63,6 +63,9 @@ pub struct Finding {
     /// Secret bytes, never serialised; dropped before reporting unless secrets are shown.
     #[serde(skip)]
     pub secret_bytes: Vec<u8>,
+    /// Index of the rule in the scan's rule set.
+    #[serde(skip)]
+    pub rule_index: usize,
 }
 
 impl Finding {

@@ -363,3 +363,36 @@ fn git_sarif_carries_commits_and_provenance() {
     );
     assert!(text.contains("Ada Lovelace <ada@example.org>"), "{text}");
 }
+
+#[test]
+fn history_findings_match_dir_findings_for_path_restricted_rules() {
+    // Regression: history blobs are scanned before their paths are known; a rule restricted to other
+    // paths (.git-credentials) must not hide the URL-credential finding that holds at this path.
+    let mut repo = TestRepo::new();
+    let line = "REMOTE=https://deploy:Zq8mK2pL9vXw4RtB@repo.example.com/app.git\n";
+    repo.commit(
+        &[
+            ("scripts/fetch.sh", Some(line)),
+            (".git-credentials", Some(line)),
+        ],
+        "add",
+    );
+    let dir_rules: Vec<String> = repo
+        .dir
+        .cmd(&["scan", "dir", ".", "--format", "json"])
+        .run()
+        .findings()
+        .into_iter()
+        .map(|f| format!("{} {}", f.0, f.2))
+        .collect();
+    let git_rules: Vec<String> = scan_git(&repo, &[])
+        .findings()
+        .into_iter()
+        .map(|f| format!("{} {}", f.0, f.2))
+        .collect();
+    assert_eq!(git_rules, dir_rules);
+    assert!(
+        git_rules.iter().any(|r| r.starts_with("scripts/fetch.sh ")),
+        "{git_rules:?}"
+    );
+}

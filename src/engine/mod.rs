@@ -112,7 +112,25 @@ impl Engine {
     /// Scans one blob found at `path` (relative, `/`-separated) and appends what it finds to `out`, ordered
     /// by position. Matches of a lower confidence that overlap a higher-confidence match are dropped.
     pub fn scan(&self, path: &str, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
-        self.scan_filtered(path, bytes, scratch, out, None);
+        self.scan_filtered(Some(path), bytes, scratch, out, None);
+    }
+
+    /// Scans a blob whose path is not known yet (git history: one blob may sit at many paths). Rules
+    /// restricted to some paths run too; [`Engine::applies_at`] later keeps the matches that hold at
+    /// each path the blob was found at.
+    pub fn scan_any_path(&self, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        self.scan_filtered(None, bytes, scratch, out, None);
+    }
+
+    /// True when a match of rule `rule` in a blob counts at `path`: the rule's `path` restriction and
+    /// allowlisted paths, and the template-file policy (only high-confidence rules in `.example` files).
+    pub fn applies_at(&self, rule: usize, path: &str) -> bool {
+        let rule = self.rule(rule);
+        rule.path
+            .as_ref()
+            .is_none_or(|p| p.is_match(path.as_bytes()))
+            && !rule.allowlist.allows_path(path)
+            && !(rule.confidence < Confidence::High && filter::is_template_path(path))
     }
 
     /// Like [`Engine::scan`], with only the rule at index `rule` (checking a rule's own examples).
@@ -124,12 +142,12 @@ impl Engine {
         scratch: &mut Scratch,
         out: &mut Vec<RawMatch>,
     ) {
-        self.scan_filtered(path, bytes, scratch, out, Some(rule as u32));
+        self.scan_filtered(Some(path), bytes, scratch, out, Some(rule as u32));
     }
 
     fn scan_filtered(
         &self,
-        path: &str,
+        path: Option<&str>,
         bytes: &[u8],
         scratch: &mut Scratch,
         out: &mut Vec<RawMatch>,
@@ -149,11 +167,12 @@ impl Engine {
                 let r = rule_index as usize;
                 if path_state[r] == PATH_UNKNOWN {
                     let rule = self.rule(r);
-                    let ok = rule
-                        .path
-                        .as_ref()
-                        .is_none_or(|p| p.is_match(path.as_bytes()))
-                        && !rule.allowlist.allows_path(path);
+                    let ok = path.is_none_or(|path| {
+                        rule.path
+                            .as_ref()
+                            .is_none_or(|p| p.is_match(path.as_bytes()))
+                            && !rule.allowlist.allows_path(path)
+                    });
                     path_state[r] = if ok { PATH_OK } else { PATH_SKIP };
                     touched.push(rule_index);
                 }
@@ -169,7 +188,7 @@ impl Engine {
                 }
             });
 
-        let template = filter::is_template_path(path);
+        let template = path.is_some_and(filter::is_template_path);
         for &r in touched.iter() {
             let r = r as usize;
             path_state[r] = PATH_UNKNOWN;
@@ -185,7 +204,9 @@ impl Engine {
 
         let found = &mut out[first..];
         found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
-        self.drop_overlapped(out, first);
+        // Without a path, a path-restricted rule may not apply where the blob is found, so it must not
+        // hide another rule's match yet; the caller resolves those overlaps per path.
+        self.drop_overlapped(out, first, path.is_none());
     }
 
     fn run_rule(
@@ -250,12 +271,13 @@ impl Engine {
     /// Removes, from `out[first..]` (sorted by secret start), matches that overlap a match of strictly
     /// higher confidence, and matches of the very same span as an earlier rule of equal confidence: one
     /// secret is one finding.
-    fn drop_overlapped(&self, out: &mut Vec<RawMatch>, first: usize) {
+    fn drop_overlapped(&self, out: &mut Vec<RawMatch>, first: usize, unrestricted_only: bool) {
         let found: Vec<RawMatch> = out.drain(first..).collect();
         for (i, m) in found.iter().enumerate() {
             let conf = self.rule(m.rule).confidence;
             let beaten = found.iter().enumerate().any(|(j, o)| {
                 j != i
+                    && !(unrestricted_only && self.rule(o.rule).path.is_some())
                     && o.secret.start < m.secret.end
                     && m.secret.start < o.secret.end
                     && (self.rule(o.rule).confidence > conf

@@ -6,14 +6,17 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use git2::{Oid, Repository};
 
 use super::{ScanError, ScanOutcome, ScanStats, Scanner};
+use crate::engine::{RawMatch, Scratch};
 use crate::error::{Error, Result};
-use crate::finding::{fingerprint, Finding, GitProvenance};
-use crate::sources::git::{self, BlobRead, History, Selection, WalkSink};
+use crate::finding::{Finding, GitProvenance};
+use crate::sources::git::{self, BlobRead, History, Selection};
+use crate::sources::looks_binary;
 use crate::sources::SkipReason;
 
 /// Counters a caller can watch while a history scan runs (for a progress bar).
@@ -36,16 +39,94 @@ pub struct GitScanOptions {
     pub all_occurrences: bool,
 }
 
-/// What one worker thread found.
+/// Findings of blobs not yet placed at a path, keyed by blob.
+type BlobFindings = HashMap<Oid, Vec<Finding>>;
+
+/// What the blob scanners found, merged once per thread.
 #[derive(Default)]
-struct WorkerResult {
-    findings: HashMap<Oid, Vec<Finding>>,
+struct Collected {
+    findings: BlobFindings,
     stats: ScanStats,
     errors: Vec<ScanError>,
 }
 
+/// One thread's blob scanner: the engine's scratch buffers and what it found, merged into the shared
+/// [`Collected`] when the thread is done. Cloning gives a fresh scanner for another thread.
+struct BlobScanner<'a> {
+    scanner: &'a Scanner,
+    scratch: Scratch,
+    matches: Vec<RawMatch>,
+    local: Collected,
+    shared: &'a Mutex<Collected>,
+    progress: &'a GitProgress,
+}
+
+impl<'a> BlobScanner<'a> {
+    fn new(scanner: &'a Scanner, shared: &'a Mutex<Collected>, progress: &'a GitProgress) -> Self {
+        BlobScanner {
+            scanner,
+            scratch: scanner.engine.scratch(),
+            matches: Vec::new(),
+            local: Collected::default(),
+            shared,
+            progress,
+        }
+    }
+
+    /// Scans one blob's content (already known not to be too large).
+    fn scan(&mut self, oid: Oid, bytes: &[u8]) {
+        self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+        if bytes.len() as u64 > self.scanner.options.max_file_size {
+            self.local.stats.skipped_too_large += 1;
+            return;
+        }
+        if looks_binary(bytes) {
+            self.local.stats.skipped_binary += 1;
+            return;
+        }
+        self.local.stats.files_scanned += 1;
+        self.local.stats.bytes_scanned += bytes.len() as u64;
+        self.progress
+            .bytes
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.matches.clear();
+        self.scanner
+            .engine
+            .scan_any_path(bytes, &mut self.scratch, &mut self.matches);
+        if !self.matches.is_empty() {
+            let mut found = Vec::new();
+            self.scanner
+                .draft_findings(bytes, &self.matches, &mut found, &mut self.local.stats);
+            if !found.is_empty() {
+                self.local.findings.insert(oid, found);
+            }
+        }
+    }
+}
+
+impl Clone for BlobScanner<'_> {
+    fn clone(&self) -> Self {
+        BlobScanner::new(self.scanner, self.shared, self.progress)
+    }
+}
+
+impl Drop for BlobScanner<'_> {
+    fn drop(&mut self) {
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        shared.findings.extend(self.local.findings.drain());
+        shared.stats.add(&self.local.stats);
+        shared.errors.append(&mut self.local.errors);
+    }
+}
+
 impl Scanner {
     /// Scans the history of the repository at `path`.
+    ///
+    /// Full-history scans decode every blob of the repository's packs once, by walking each pack's delta
+    /// tree in parallel (gitoxide's pack reader), and scan it without knowing its path; then the commit
+    /// graph is diffed (libgit2, in parallel) to learn which commit introduced which blob at which path,
+    /// and the findings are placed there. Blobs outside packs (loose objects), and every blob of a range
+    /// scan, are read one by one through libgit2.
     pub fn scan_git(
         &self,
         path: &Path,
@@ -62,60 +143,44 @@ impl Scanner {
                 .unwrap_or(1),
             n => n,
         };
-        let (tx, rx) = crossbeam_channel::bounded::<(Oid, String)>(8192);
-        let reopen = git::reopen_path(&repo);
-
-        let (history, results) =
-            std::thread::scope(|scope| -> Result<(History, Vec<WorkerResult>)> {
-                let mut handles = Vec::new();
-                for _ in 0..threads {
-                    let rx = rx.clone();
-                    let reopen = reopen.clone();
-                    handles.push(scope.spawn(move || self.history_worker(&reopen, rx, progress)));
-                }
-                drop(rx);
-                let mut send = |oid: Oid, path: &str| {
-                    // Workers only stop early if they all failed to open the repository; the walk then
-                    // finishes without them and their errors are reported.
-                    let _ = tx.send((oid, path.to_string()));
-                };
-                let mut on_commit = |n: u64| progress.commits.store(n, Ordering::Relaxed);
-                let walked = git::walk_history(
-                    &repo,
-                    &options.selection,
-                    is_range,
-                    WalkSink {
-                        new_blob: &mut send,
-                        progress: &mut on_commit,
-                    },
-                );
-                drop(tx);
-                let results: Vec<WorkerResult> = handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| WorkerResult {
-                            errors: vec![ScanError {
-                                path: "<worker>".into(),
-                                message: "a scanning thread panicked".into(),
-                            }],
-                            ..Default::default()
-                        })
-                    })
-                    .collect();
-                Ok((walked?, results))
-            })?;
-
         let mut outcome = ScanOutcome::default();
-        let mut blob_findings: HashMap<Oid, Vec<Finding>> = HashMap::new();
-        for r in results {
-            outcome.stats.add(&r.stats);
-            outcome.errors.extend(r.errors);
-            blob_findings.extend(r.findings);
+        let collected = Mutex::new(Collected::default());
+
+        let mut in_packs = HashSet::new();
+        if !is_range {
+            let mut visitor = BlobScanner::new(self, &collected, progress);
+            let (seen, notes) = git::for_each_packed_blob(&repo, threads, move |oid, bytes| {
+                visitor.scan(oid, bytes)
+            });
+            in_packs = seen;
+            outcome.notes.extend(notes);
         }
+
+        let history = git::walk_history(
+            &repo,
+            &options.selection,
+            is_range,
+            threads,
+            &progress.commits,
+        )?;
+
+        // Whatever the packs did not hold: loose objects, and every blob of a range.
+        let rest: Vec<Oid> = history
+            .introductions
+            .keys()
+            .filter(|oid| !in_packs.contains(oid))
+            .copied()
+            .collect();
+        drop(in_packs);
+        self.scan_blobs_one_by_one(&repo, &rest, threads, &collected, progress);
+
+        let collected = collected.into_inner().unwrap_or_else(|p| p.into_inner());
+        outcome.stats.add(&collected.stats);
+        outcome.errors.extend(collected.errors);
         self.attribute(
             &repo,
             &history,
-            blob_findings,
+            collected.findings,
             options,
             is_range,
             &mut outcome,
@@ -140,55 +205,62 @@ impl Scanner {
         Ok(outcome)
     }
 
-    fn history_worker(
+    /// Reads and scans `oids` through libgit2 with `threads` threads, each with its own repository handle.
+    fn scan_blobs_one_by_one(
         &self,
-        repo_path: &Path,
-        rx: crossbeam_channel::Receiver<(Oid, String)>,
+        repo: &Repository,
+        oids: &[Oid],
+        threads: usize,
+        collected: &Mutex<Collected>,
         progress: &GitProgress,
-    ) -> WorkerResult {
-        let mut result = WorkerResult::default();
-        let repo = match Repository::open(repo_path) {
-            Ok(r) => r,
-            Err(e) => {
-                result.errors.push(ScanError {
-                    path: repo_path.display().to_string(),
-                    message: e.message().to_string(),
-                });
-                return result;
-            }
-        };
-        let mut scratch = self.engine.scratch();
-        let mut matches = Vec::new();
-        for (oid, path) in rx {
-            let mut found = Vec::new();
-            let read = git::with_blob(&repo, oid, self.options.max_file_size, |bytes| {
-                result.stats.files_scanned += 1;
-                result.stats.bytes_scanned += bytes.len() as u64;
-                progress
-                    .bytes
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                matches.clear();
-                self.engine.scan(&path, bytes, &mut scratch, &mut matches);
-                if !matches.is_empty() {
-                    self.make_findings(&path, bytes, &matches, &mut found, &mut result.stats);
-                }
-            });
-            progress.blobs.fetch_add(1, Ordering::Relaxed);
-            match read {
-                BlobRead::Read => {}
-                BlobRead::Skipped(SkipReason::Binary) => result.stats.skipped_binary += 1,
-                BlobRead::Skipped(SkipReason::TooLarge) => result.stats.skipped_too_large += 1,
-                BlobRead::Skipped(SkipReason::Symlink) => result.stats.skipped_symlinks += 1,
-                BlobRead::Error(message) => result.errors.push(ScanError {
-                    path: format!("{path} (blob {oid})"),
-                    message,
-                }),
-            }
-            if !found.is_empty() {
-                result.findings.insert(oid, found);
-            }
+    ) {
+        if oids.is_empty() {
+            return;
         }
-        result
+        let git_dir = git::reopen_path(repo);
+        let chunk = oids.len().div_ceil(threads.max(1)).max(1);
+        std::thread::scope(|scope| {
+            for part in oids.chunks(chunk) {
+                let git_dir = &git_dir;
+                scope.spawn(move || {
+                    let mut scanner = BlobScanner::new(self, collected, progress);
+                    let repo = match Repository::open(git_dir) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            scanner.local.errors.push(ScanError {
+                                path: git_dir.display().to_string(),
+                                message: e.message().to_string(),
+                            });
+                            return;
+                        }
+                    };
+                    for oid in part {
+                        let read =
+                            git::with_blob(&repo, *oid, self.options.max_file_size, |bytes| {
+                                scanner.scan(*oid, bytes)
+                            });
+                        match read {
+                            BlobRead::Read => {}
+                            BlobRead::Skipped(SkipReason::Binary) => {
+                                progress.blobs.fetch_add(1, Ordering::Relaxed);
+                                scanner.local.stats.skipped_binary += 1
+                            }
+                            BlobRead::Skipped(SkipReason::TooLarge) => {
+                                progress.blobs.fetch_add(1, Ordering::Relaxed);
+                                scanner.local.stats.skipped_too_large += 1
+                            }
+                            BlobRead::Skipped(SkipReason::Symlink) => {
+                                scanner.local.stats.skipped_symlinks += 1
+                            }
+                            BlobRead::Error(message) => scanner.local.errors.push(ScanError {
+                                path: format!("blob {oid}"),
+                                message,
+                            }),
+                        }
+                    }
+                });
+            }
+        });
     }
 
     /// Turns per-blob findings into per-(rule, secret, path) findings with their first introduction.
@@ -196,7 +268,7 @@ impl Scanner {
         &self,
         repo: &Repository,
         history: &History,
-        blob_findings: HashMap<Oid, Vec<Finding>>,
+        blob_findings: BlobFindings,
         options: &GitScanOptions,
         is_range: bool,
         outcome: &mut ScanOutcome,
@@ -211,10 +283,11 @@ impl Scanner {
         let mut old_cache: HashMap<Oid, Option<Vec<u8>>> = HashMap::new();
         for (oid, findings) in &blob_findings {
             let Some(intros) = history.introductions.get(oid) else {
-                continue;
+                continue; // an unreachable blob in a pack
             };
             for intro in intros {
                 let path = &history.paths[intro.path as usize];
+                let mut placed = Vec::new();
                 for f in findings {
                     if is_range
                         && self.secret_in_old_side(
@@ -227,21 +300,10 @@ impl Scanner {
                     {
                         continue;
                     }
-                    let mut g = f.clone();
-                    if *path != f.path {
-                        g.path = path.clone();
-                        g.fingerprint = fingerprint(&g.rule_id, path, &g.secret_bytes);
-                        if self.suppressor.global.allows_path(path)
-                            || self.suppressor.fingerprints.contains(&g.fingerprint)
-                            || self
-                                .engine
-                                .rules()
-                                .get(&g.rule_id)
-                                .is_some_and(|r| r.allowlist.allows_path(path))
-                        {
-                            continue;
-                        }
-                    }
+                    placed.extend(self.place(f.clone(), path, &mut outcome.stats));
+                }
+                super::resolve_overlaps(&mut placed);
+                for g in placed {
                     if options.all_occurrences {
                         occurrences.push((intro.commit, g.clone()));
                     }

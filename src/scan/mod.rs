@@ -12,7 +12,7 @@ use crate::finding::{fingerprint, redact, Finding};
 use crate::rules::Confidence;
 use crate::sources::dir::{self, DirOptions, ItemSink};
 use crate::sources::{stdin, Item, SkipReason};
-use crate::suppress::{Suppression, Suppressor};
+use crate::suppress::Suppressor;
 
 pub mod git;
 
@@ -213,10 +213,30 @@ impl Scanner {
         outcome
     }
 
-    /// Turns raw matches in one blob into findings, applying confidence and suppression.
+    /// Turns raw matches in one blob found at `path` into findings, applying confidence and suppression.
     pub fn make_findings(
         &self,
         path: &str,
+        bytes: &[u8],
+        matches: &[RawMatch],
+        findings: &mut Vec<Finding>,
+        stats: &mut ScanStats,
+    ) {
+        let first = findings.len();
+        self.draft_findings(bytes, matches, findings, stats);
+        let drafts: Vec<Finding> = findings.drain(first..).collect();
+        for draft in drafts {
+            if let Some(f) = self.place(draft, path, stats) {
+                findings.push(f);
+            }
+        }
+    }
+
+    /// Findings of one blob before its path is known: located, redacted, with the suppression that does
+    /// not depend on the path applied (confidence, the allowlist's secret patterns, inline markers).
+    /// `path` and `fingerprint` are left empty for [`Scanner::place`].
+    pub fn draft_findings(
+        &self,
         bytes: &[u8],
         matches: &[RawMatch],
         findings: &mut Vec<Finding>,
@@ -228,16 +248,12 @@ impl Scanner {
                 continue;
             }
             let secret = &bytes[m.secret.clone()];
-            let fp = fingerprint(&rule.id, path, secret);
-            let suppressed: Option<Suppression> = if rule.is_path_only() {
-                (self.suppressor.global.allows_path(path)
-                    || self.suppressor.fingerprints.contains(&fp))
-                .then_some(Suppression::Allowlist)
-            } else {
-                self.suppressor
-                    .check(path, secret, &fp, bytes, m.secret.start)
-            };
-            if suppressed.is_some() {
+            if !rule.is_path_only()
+                && self
+                    .suppressor
+                    .check_content(secret, bytes, m.secret.start)
+                    .is_some()
+            {
                 stats.suppressed += 1;
                 continue;
             }
@@ -257,7 +273,7 @@ impl Scanner {
                 rule_name: rule.name.clone(),
                 description: rule.description.clone(),
                 confidence: rule.confidence,
-                path: path.to_string(),
+                path: String::new(),
                 line: start.line,
                 column: start.column,
                 end_line: end.line,
@@ -269,10 +285,56 @@ impl Scanner {
                 },
                 secret: None,
                 entropy: (m.entropy * 100.0).round() / 100.0,
-                fingerprint: fp,
+                fingerprint: String::new(),
                 git: None,
                 secret_bytes: secret.to_vec(),
+                rule_index: m.rule,
             });
+        }
+    }
+
+    /// A drafted finding at `path`, unless the rule does not apply there or the path or fingerprint is
+    /// suppressed.
+    pub fn place(
+        &self,
+        mut finding: Finding,
+        path: &str,
+        stats: &mut ScanStats,
+    ) -> Option<Finding> {
+        if !self.engine.applies_at(finding.rule_index, path) {
+            return None;
+        }
+        let fp = fingerprint(&finding.rule_id, path, &finding.secret_bytes);
+        if self.suppressor.check_place(path, &fp).is_some() {
+            stats.suppressed += 1;
+            return None;
+        }
+        finding.path = path.to_string();
+        finding.fingerprint = fp;
+        Some(finding)
+    }
+}
+
+/// Keeps, among findings of one blob at one path, those not overlapped by a finding of strictly higher
+/// confidence, and one finding per exact span among equals (the first by rule order): one secret, one
+/// finding. The engine does this itself when it knows the path; history scans call it per path.
+pub fn resolve_overlaps(findings: &mut Vec<Finding>) {
+    let span = |f: &Finding| ((f.line, f.column), (f.end_line, f.end_column));
+    let all = std::mem::take(findings);
+    for (i, f) in all.iter().enumerate() {
+        let (s, e) = span(f);
+        let beaten = all.iter().enumerate().any(|(j, o)| {
+            let (os, oe) = span(o);
+            j != i
+                && os < e
+                && s < oe
+                && (o.confidence > f.confidence
+                    || (o.confidence == f.confidence
+                        && (os, oe) == (s, e)
+                        && (o.rule_index, j) < (f.rule_index, i)))
+        });
+        if !beaten {
+            findings.push(f.clone());
         }
     }
 }

@@ -183,44 +183,38 @@ struct Change {
     old: Option<Oid>,
 }
 
-/// Callbacks and counters of a walk.
-pub struct WalkSink<'a> {
-    /// Called once for every blob the first time it is met, with the path it was met at.
-    pub new_blob: &'a mut dyn FnMut(Oid, &str),
-    /// Called after each commit with the number of commits walked so far.
-    pub progress: &'a mut dyn FnMut(u64),
+/// The changes one commit introduces, computed independently of every other commit.
+struct CommitChanges {
+    meta: CommitMeta,
+    changes: Vec<Change>,
+    /// Per change: blobs on the old side (range scans only).
+    old_sides: Vec<Vec<Oid>>,
+    submodules: u64,
 }
 
-/// Walks the selected commits, parents first, recording every blob introduction; calls the sink for
-/// each blob met for the first time. `record_old_sides` keeps what range scans need to tell a secret
-/// the range added from one that was already there.
-pub fn walk_history(
-    repo: &Repository,
-    selection: &Selection,
-    record_old_sides: bool,
-    sink: WalkSink<'_>,
-) -> Result<History> {
-    let mut history = History {
-        shallow: repo.is_shallow(),
-        ..History::default()
-    };
+/// Lists the selected commits, parents first.
+fn select_commits(repo: &Repository, selection: &Selection) -> Result<Vec<Oid>> {
     let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(|e| git_err("revwalk", e))?;
     match selection {
         Selection::AllRefs => {
-            if repo.head().is_err() && repo.references().map(|r| r.count()).unwrap_or(0) == 0 {
-                return Ok(history); // no commits yet
-            }
+            let mut pushed = false;
             for glob in ["refs/heads/*", "refs/tags/*", "refs/remotes/*"] {
                 walk.push_glob(glob).map_err(|e| git_err(glob, e))?;
+                pushed |= repo
+                    .references_glob(glob)
+                    .map(|mut r| r.next().is_some())
+                    .unwrap_or(false);
             }
-            if let Ok(head) = repo.head() {
-                if let Some(oid) = head.target() {
-                    if repo.find_commit(oid).is_ok() {
-                        walk.push(oid).map_err(|e| git_err("HEAD", e))?;
-                    }
+            if let Some(oid) = repo.head().ok().and_then(|h| h.target()) {
+                if repo.find_commit(oid).is_ok() {
+                    walk.push(oid).map_err(|e| git_err("HEAD", e))?;
+                    pushed = true;
                 }
+            }
+            if !pushed {
+                return Ok(Vec::new()); // no commits yet
             }
         }
         Selection::Refs(refs) => {
@@ -238,76 +232,248 @@ pub fn walk_history(
             }
         }
     }
+    walk.map(|oid| oid.map_err(|e| git_err("walking commits", e)))
+        .collect()
+}
 
-    let mut seen: HashSet<Oid> = HashSet::new();
-    let mut changes: Vec<Change> = Vec::new();
-    let mut deleted: Vec<Oid> = Vec::new();
-    let mut prefix: Vec<u8> = Vec::new();
-    for (n, oid) in walk.enumerate() {
-        let oid = oid.map_err(|e| git_err("walking commits", e))?;
-        let commit = repo
-            .find_commit(oid)
-            .map_err(|e| git_err(&format!("commit {oid}"), e))?;
-        let tree = commit
-            .tree()
-            .map_err(|e| git_err(&format!("tree of commit {oid}"), e))?;
-        let parents: Vec<Tree<'_>> = commit.parents().filter_map(|p| p.tree().ok()).collect();
-        changes.clear();
-        deleted.clear();
-        prefix.clear();
-        diff_trees(
-            repo,
-            parents.first(),
-            &tree,
-            &mut prefix,
-            &mut changes,
-            record_old_sides.then_some(&mut deleted),
-            &mut history.submodules,
-        )?;
-        // A merge introduces only what differs from every parent.
-        if parents.len() > 1 {
-            changes.retain(|c| {
-                let path = String::from_utf8_lossy(&c.path);
-                !parents[1..].iter().any(|p| {
-                    p.get_path(Path::new(path.as_ref()))
-                        .is_ok_and(|e| e.id() == c.new)
-                })
-            });
-        }
-        if changes.is_empty() {
-            (sink.progress)(n as u64 + 1);
-            continue;
-        }
-        let commit_index = history.commits.len() as u32;
-        history.commits.push(commit_meta(&commit));
-        for change in &changes {
-            let path = history.intern(&change.path);
-            history
-                .introductions
-                .entry(change.new)
-                .or_default()
-                .push(Introduction {
-                    commit: commit_index,
-                    path,
-                });
-            if record_old_sides {
-                let olds = history.old_sides.entry(change.new).or_default();
-                olds.extend(change.old);
-                for p in &parents[1..] {
-                    let path = String::from_utf8_lossy(&change.path);
-                    if let Ok(e) = p.get_path(Path::new(path.as_ref())) {
-                        olds.push(e.id());
-                    }
-                }
+/// What one commit adds: files whose blob differs from its first parent's and, for merges, from every
+/// other parent's too.
+fn commit_changes(repo: &Repository, oid: Oid, record_old_sides: bool) -> Result<CommitChanges> {
+    let commit = repo
+        .find_commit(oid)
+        .map_err(|e| git_err(&format!("commit {oid}"), e))?;
+    let tree = commit
+        .tree()
+        .map_err(|e| git_err(&format!("tree of commit {oid}"), e))?;
+    let parents: Vec<Tree<'_>> = commit.parents().filter_map(|p| p.tree().ok()).collect();
+    let mut changes = Vec::new();
+    let mut deleted = Vec::new();
+    let mut submodules = 0;
+    diff_trees(
+        repo,
+        parents.first(),
+        &tree,
+        &mut Vec::new(),
+        &mut changes,
+        record_old_sides.then_some(&mut deleted),
+        &mut submodules,
+    )?;
+    let in_other_parent = |c: &Change, p: &Tree<'_>| {
+        let path = String::from_utf8_lossy(&c.path);
+        p.get_path(Path::new(path.as_ref())).ok().map(|e| e.id())
+    };
+    if parents.len() > 1 {
+        changes.retain(|c| {
+            !parents[1..]
+                .iter()
+                .any(|p| in_other_parent(c, p) == Some(c.new))
+        });
+    }
+    let old_sides = if record_old_sides {
+        changes
+            .iter()
+            .map(|c| {
+                let mut olds: Vec<Oid> = c.old.into_iter().collect();
+                olds.extend(
+                    parents[1.min(parents.len())..]
+                        .iter()
+                        .filter_map(|p| in_other_parent(c, p)),
+                );
                 olds.extend(deleted.iter().copied());
+                olds
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(CommitChanges {
+        meta: commit_meta(&commit),
+        changes,
+        old_sides,
+        submodules,
+    })
+}
+
+/// Walks the selected commits, recording every blob introduction, with `threads` threads: commits are
+/// diffed independently (each thread has its own repository handle), then merged parents first, so the
+/// first introduction of a blob is the oldest. `record_old_sides` keeps what range scans need to tell a
+/// secret the range added from one that was already there. `walked` counts commits as they are diffed.
+pub fn walk_history(
+    repo: &Repository,
+    selection: &Selection,
+    record_old_sides: bool,
+    threads: usize,
+    walked: &std::sync::atomic::AtomicU64,
+) -> Result<History> {
+    let mut history = History {
+        shallow: repo.is_shallow(),
+        ..History::default()
+    };
+    let commits = select_commits(repo, selection)?;
+    let threads = threads.max(1).min(commits.len().max(1));
+    let chunk = commits.len().div_ceil(threads).max(1);
+    let git_dir = repo.path().to_path_buf();
+    let per_thread: Vec<Result<Vec<CommitChanges>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = commits
+            .chunks(chunk)
+            .map(|part| {
+                let git_dir = &git_dir;
+                scope.spawn(move || -> Result<Vec<CommitChanges>> {
+                    let repo = Repository::open(git_dir)
+                        .map_err(|e| git_err("reopening the repository", e))?;
+                    part.iter()
+                        .map(|oid| {
+                            let c = commit_changes(&repo, *oid, record_old_sides);
+                            walked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            c
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Git("a history thread panicked".into())))
+            })
+            .collect()
+    });
+    for part in per_thread {
+        for commit in part? {
+            history.submodules += commit.submodules;
+            if commit.changes.is_empty() {
+                continue;
             }
-            if seen.insert(change.new) {
-                (sink.new_blob)(change.new, &history.paths[path as usize]);
+            let commit_index = history.commits.len() as u32;
+            history.commits.push(commit.meta);
+            for (i, change) in commit.changes.iter().enumerate() {
+                let path = history.intern(&change.path);
+                history
+                    .introductions
+                    .entry(change.new)
+                    .or_default()
+                    .push(Introduction {
+                        commit: commit_index,
+                        path,
+                    });
+                if let Some(olds) = commit.old_sides.get(i) {
+                    history
+                        .old_sides
+                        .entry(change.new)
+                        .or_default()
+                        .extend(olds);
+                }
             }
         }
-        (sink.progress)(n as u64 + 1);
     }
     Ok(history)
+}
+
+/// Every blob of the repository's packs, decoded once each by walking the packs' delta trees (each base
+/// is inflated once and its deltas applied to it in memory, in parallel), handed to `visit` with its id.
+/// Returns the ids of the blobs visited, and a note for each pack that could not be walked (its blobs
+/// are then left to [`with_blob`]).
+pub fn for_each_packed_blob<V>(
+    repo: &Repository,
+    threads: usize,
+    visit: V,
+) -> (HashSet<Oid>, Vec<String>)
+where
+    V: FnMut(Oid, &[u8]) + Send + Clone,
+{
+    let mut seen = HashSet::new();
+    let mut notes = Vec::new();
+    let pack_dir = repo.path().join("objects").join("pack");
+    let Ok(entries) = std::fs::read_dir(&pack_dir) else {
+        return (seen, notes);
+    };
+    let mut indexes: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .collect();
+    indexes.sort();
+    for idx in indexes {
+        let pack = idx.with_extension("pack");
+        let seen_here = std::sync::Mutex::new(Vec::new());
+        let walked = (|| -> std::result::Result<(), String> {
+            let index =
+                gix_pack::index::File::at(&idx, gix_hash::Kind::Sha1).map_err(|e| e.to_string())?;
+            let data =
+                gix_pack::data::File::at(&pack, gix_hash::Kind::Sha1).map_err(|e| e.to_string())?;
+            let interrupt = std::sync::atomic::AtomicBool::new(false);
+            let mut progress = gix_utils::progress::Discard;
+            let mut state = PackProcessor {
+                visit: visit.clone(),
+                ids: Vec::new(),
+                sink: &seen_here,
+            };
+            let processor =
+                move |kind: gix_object::Kind,
+                      bytes: &[u8],
+                      entry: &gix_pack::index::Entry,
+                      _: &dyn gix_utils::progress::Progress| {
+                    if kind == gix_object::Kind::Blob {
+                        if let Ok(oid) = Oid::from_bytes(entry.oid.as_bytes()) {
+                            state.ids.push(oid);
+                            (state.visit)(oid, bytes);
+                        }
+                    }
+                    Ok(())
+                };
+            index
+                .traverse(
+                    &data,
+                    &mut progress,
+                    &interrupt,
+                    processor,
+                    gix_pack::index::traverse::Options {
+                        traversal: gix_pack::index::traverse::Algorithm::DeltaTreeLookup,
+                        thread_limit: Some(threads.max(1)),
+                        check: gix_pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
+                        alloc_limit_bytes: None,
+                        make_pack_lookup_cache: || gix_pack::cache::Never,
+                    },
+                )
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })();
+        match walked {
+            Ok(()) => seen.extend(seen_here.into_inner().unwrap_or_else(|p| p.into_inner())),
+            Err(e) => notes.push(format!(
+                "pack {} could not be walked ({e}); its blobs were read one by one",
+                pack.display()
+            )),
+        }
+    }
+    (seen, notes)
+}
+
+/// The state of the per-thread processor handed to the pack traversal: its own visitor (its own scratch
+/// buffers), and the ids it saw, handed to the shared list when the thread is done (no per-object locking).
+struct PackProcessor<'a, V> {
+    visit: V,
+    ids: Vec<Oid>,
+    sink: &'a std::sync::Mutex<Vec<Oid>>,
+}
+
+impl<V: Clone> Clone for PackProcessor<'_, V> {
+    fn clone(&self) -> Self {
+        PackProcessor {
+            visit: self.visit.clone(),
+            ids: Vec::new(),
+            sink: self.sink,
+        }
+    }
+}
+
+impl<V> Drop for PackProcessor<'_, V> {
+    fn drop(&mut self) {
+        self.sink
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .append(&mut self.ids);
+    }
 }
 
 /// Blob-ish modes: regular and executable files. Links (0o120000) hold a path, gitlinks a commit.

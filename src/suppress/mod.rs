@@ -30,7 +30,35 @@ pub enum Suppression {
 }
 
 impl Suppressor {
-    /// Decides whether a finding is suppressed. `line_start..` is the content around the secret.
+    /// What silences a secret wherever it is: the allowlist's regexes and stopwords, and inline markers
+    /// around it in its own content.
+    pub fn check_content(
+        &self,
+        secret: &[u8],
+        bytes: &[u8],
+        secret_start: usize,
+    ) -> Option<Suppression> {
+        if self.global.allows_secret(secret) {
+            return Some(Suppression::Allowlist);
+        }
+        if inline::is_allowed_inline(bytes, secret_start) {
+            return Some(Suppression::Inline);
+        }
+        None
+    }
+
+    /// What silences a finding at one path: the allowlist's paths and the ignore file's fingerprints.
+    pub fn check_place(&self, path: &str, fingerprint: &str) -> Option<Suppression> {
+        if self.global.allows_path(path) {
+            return Some(Suppression::Allowlist);
+        }
+        if self.fingerprints.contains(fingerprint) {
+            return Some(Suppression::Fingerprint);
+        }
+        None
+    }
+
+    /// Both checks, for content whose path is known.
     pub fn check(
         &self,
         path: &str,
@@ -39,15 +67,7 @@ impl Suppressor {
         bytes: &[u8],
         secret_start: usize,
     ) -> Option<Suppression> {
-        if self.global.allows_path(path) || self.global.allows_secret(secret) {
-            return Some(Suppression::Allowlist);
-        }
-        if self.fingerprints.contains(fingerprint) {
-            return Some(Suppression::Fingerprint);
-        }
-        if inline::is_allowed_inline(bytes, secret_start) {
-            return Some(Suppression::Inline);
-        }
-        None
+        self.check_place(path, fingerprint)
+            .or_else(|| self.check_content(secret, bytes, secret_start))
     }
 }
