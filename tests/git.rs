@@ -396,3 +396,37 @@ fn history_findings_match_dir_findings_for_path_restricted_rules() {
         "{git_rules:?}"
     );
 }
+
+#[test]
+fn packed_history_is_read_through_the_pack_reader() {
+    let mut repo = TestRepo::new();
+    let token = github_token(120);
+    let mut body = String::new();
+    for i in 0..200 {
+        body.push_str(&format!("setting_{i} = {i}\n"));
+    }
+    repo.commit(&[("app.cfg", Some(&body))], "v1");
+    repo.commit(
+        &[("app.cfg", Some(&format!("{body}GITHUB_TOKEN={token}\n")))],
+        "v2 adds a token",
+    );
+    repo.commit(
+        &[("app.cfg", Some(&format!("{body}# token removed\n")))],
+        "v3 removes it",
+    );
+    let loose = scan_git(&repo, &[]).json();
+    repo.pack_and_prune();
+    assert!(
+        repo.path()
+            .join(".git/objects/pack")
+            .read_dir()
+            .unwrap()
+            .count()
+            >= 2
+    );
+    let packed = scan_git(&repo, &[]).json();
+    assert_eq!(packed["findings"], loose["findings"]);
+    assert_eq!(packed["findings"][0]["git"]["summary"], "v2 adds a token");
+    assert_eq!(packed["findings"][0]["git"]["present_at_head"], false);
+    assert_eq!(packed["summary"]["files_scanned"], 3);
+}

@@ -109,7 +109,10 @@ pub fn tune_for_history_scan() {
     // and libgit2 reads them under its own lock.
     unsafe {
         let _ = git2::opts::set_mwindow_size(32 * 1024 * 1024);
-        let _ = git2::opts::set_mwindow_mapped_limit(160 * 1024 * 1024);
+        let _ = git2::opts::set_mwindow_mapped_limit(128 * 1024 * 1024);
+        // The object cache is shared by the walker threads; 64 MiB keeps the commits and small trees
+        // that neighbouring commits share without letting it grow to libgit2's 256 MiB default.
+        let _ = git2::opts::set_cache_max_size(64 * 1024 * 1024);
     }
 }
 

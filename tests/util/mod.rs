@@ -242,3 +242,23 @@ impl TestRepo {
             .unwrap();
     }
 }
+
+impl TestRepo {
+    /// Packs every object reachable from HEAD into one pack and deletes the loose objects, as `git gc`
+    /// would, so that history scans go through the pack reader.
+    pub fn pack_and_prune(&self) {
+        let mut pb = self.repo.packbuilder().unwrap();
+        let mut walk = self.repo.revwalk().unwrap();
+        walk.push_glob("refs/*").unwrap();
+        pb.insert_walk(&mut walk).unwrap();
+        let objects = self.repo.path().join("objects");
+        pb.write(&objects.join("pack"), 0o644).unwrap();
+        for entry in std::fs::read_dir(&objects).unwrap() {
+            let p = entry.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.len() == 2 && name.chars().all(|c| c.is_ascii_hexdigit()) {
+                std::fs::remove_dir_all(p).unwrap();
+            }
+        }
+    }
+}
