@@ -39,6 +39,17 @@ pub struct GitScanOptions {
     pub all_occurrences: bool,
 }
 
+/// Hands memory freed by the walk (libgit2's caches, per-commit diffs) back to the system before the
+/// pack reader maps the packs, so that the two phases' peaks do not add up. glibc keeps freed memory of
+/// its per-thread arenas otherwise.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the kernel; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Findings of blobs not yet placed at a path, keyed by blob.
 type BlobFindings = HashMap<Oid, Vec<Finding>>;
 
@@ -56,25 +67,37 @@ struct BlobScanner<'a> {
     scanner: &'a Scanner,
     scratch: Scratch,
     matches: Vec<RawMatch>,
+    sparse: Vec<u8>,
     local: Collected,
     shared: &'a Mutex<Collected>,
     progress: &'a GitProgress,
+    lines: &'a LineMemory,
 }
 
 impl<'a> BlobScanner<'a> {
-    fn new(scanner: &'a Scanner, shared: &'a Mutex<Collected>, progress: &'a GitProgress) -> Self {
+    fn new(
+        scanner: &'a Scanner,
+        shared: &'a Mutex<Collected>,
+        progress: &'a GitProgress,
+        lines: &'a LineMemory,
+    ) -> Self {
         BlobScanner {
             scanner,
             scratch: scanner.engine.scratch(),
             matches: Vec::new(),
+            sparse: Vec::new(),
             local: Collected::default(),
             shared,
             progress,
+            lines,
         }
     }
 
     /// Scans one blob's content (already known not to be too large).
     fn scan(&mut self, oid: Oid, bytes: &[u8]) {
+        let Some(&path) = self.lines.path_of.get(&oid) else {
+            return; // not reachable from the selected commits (a pack may hold unreachable objects)
+        };
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         if bytes.len() as u64 > self.scanner.options.max_file_size {
             self.local.stats.skipped_too_large += 1;
@@ -90,9 +113,7 @@ impl<'a> BlobScanner<'a> {
             .bytes
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         self.matches.clear();
-        self.scanner
-            .engine
-            .scan_any_path(bytes, &mut self.scratch, &mut self.matches);
+        self.scan_new_lines(path, bytes);
         if !self.matches.is_empty() {
             let mut found = Vec::new();
             self.scanner
@@ -104,9 +125,163 @@ impl<'a> BlobScanner<'a> {
     }
 }
 
+/// Lines of context scanned around each run of new lines, for rules that look past one line.
+const CONTEXT_LINES: usize = 2;
+/// Shards of the per-path line memory (threads scanning different paths rarely wait on each other).
+const SHARDS: usize = 64;
+
+/// A hasher for keys that are already hashes.
+#[derive(Default, Clone, Copy)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type LineSet = HashSet<u64, std::hash::BuildHasherDefault<PassThrough>>;
+
+/// What history scans remember between versions of a file: for each path, the hashes of the lines
+/// already scanned there without a match. A later version of the file is scanned only around lines
+/// whose content is new at that path; lines that held a match are never remembered, so a secret is
+/// still found in every blob that contains it (which is how a finding counts its commits).
+struct LineMemory {
+    /// The path index each blob is scanned under (its first introduction).
+    path_of: HashMap<Oid, u32>,
+    shards: Vec<Mutex<HashMap<u32, LineSet>>>,
+}
+
+impl LineMemory {
+    fn new(history: &History) -> Self {
+        let mut path_of = HashMap::with_capacity(history.introductions.len());
+        for (oid, intros) in &history.introductions {
+            if let Some(first) = intros.iter().min_by_key(|i| i.commit) {
+                path_of.insert(*oid, first.path);
+            }
+        }
+        LineMemory {
+            path_of,
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
+    }
+
+    fn shard(&self, path: u32) -> std::sync::MutexGuard<'_, HashMap<u32, LineSet>> {
+        self.shards[path as usize % SHARDS]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A fast 64-bit hash of one line's bytes.
+fn line_hash(line: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ line.len() as u64;
+    let mut chunks = line.chunks_exact(8);
+    for c in &mut chunks {
+        h ^= u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = h.wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    for &b in chunks.remainder() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ (h >> 31)
+}
+
+impl BlobScanner<'_> {
+    /// Scans the parts of `bytes` whose lines are new at `path` (with context), filling `self.matches`
+    /// with offsets into `bytes`, then remembers the lines that held no match.
+    fn scan_new_lines(&mut self, path: u32, bytes: &[u8]) {
+        let mut lines: Vec<(usize, usize, u64)> = Vec::with_capacity(bytes.len() / 32 + 1);
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', bytes) {
+            lines.push((start, nl + 1, line_hash(&bytes[start..nl + 1])));
+            start = nl + 1;
+        }
+        if start < bytes.len() {
+            lines.push((start, bytes.len(), line_hash(&bytes[start..])));
+        }
+        let new: Vec<bool> = {
+            let shard = self.lines.shard(path);
+            match shard.get(&path) {
+                Some(seen) => lines.iter().map(|l| !seen.contains(&l.2)).collect(),
+                None => vec![true; lines.len()],
+            }
+        };
+        let n_new = new.iter().filter(|n| **n).count();
+        if n_new == 0 {
+            return;
+        }
+        if n_new * 2 > lines.len() {
+            self.scanner
+                .engine
+                .scan_any_path(bytes, &mut self.scratch, &mut self.matches);
+        } else {
+            // Runs of new lines with context, concatenated; offsets are mapped back afterwards.
+            let mut regions: Vec<std::ops::Range<usize>> = Vec::new();
+            for (i, _) in new.iter().enumerate().filter(|(_, n)| **n) {
+                let first = i.saturating_sub(CONTEXT_LINES);
+                let last = (i + CONTEXT_LINES).min(lines.len() - 1);
+                let range = lines[first].0..lines[last].1;
+                match regions.last_mut() {
+                    Some(r) if range.start <= r.end => r.end = r.end.max(range.end),
+                    _ => regions.push(range),
+                }
+            }
+            self.sparse.clear();
+            let mut map: Vec<(usize, usize, usize)> = Vec::with_capacity(regions.len());
+            for r in &regions {
+                map.push((self.sparse.len(), r.start, r.len()));
+                self.sparse.extend_from_slice(&bytes[r.clone()]);
+            }
+            let mut local = Vec::new();
+            self.scanner
+                .engine
+                .scan_any_path(&self.sparse, &mut self.scratch, &mut local);
+            for mut m in local {
+                let seg = map.partition_point(|(b, _, _)| *b <= m.matched.start) - 1;
+                let (b, o, len) = map[seg];
+                if m.matched.end > b + len {
+                    continue; // spans two regions: not text of the file
+                }
+                m.secret = m.secret.start - b + o..m.secret.end - b + o;
+                m.matched = m.matched.start - b + o..m.matched.end - b + o;
+                self.matches.push(m);
+            }
+        }
+        // Remember this version's lines, except those a match touched. A path's memory is bounded by a
+        // few versions' worth of lines: past that it restarts from this version (old lines rarely return).
+        let clean = |line: &(usize, usize, u64)| {
+            !self.matches.iter().any(|m| {
+                m.matched.start < line.1 && line.0 < m.matched.end.max(m.matched.start + 1)
+            })
+        };
+        let mut shard = self.lines.shard(path);
+        let seen = shard.entry(path).or_default();
+        if seen.len() > 2 * lines.len() + 1024 {
+            seen.clear();
+            seen.extend(lines.iter().filter(|l| clean(l)).map(|l| l.2));
+        } else {
+            for (line, is_new) in lines.iter().zip(&new) {
+                if *is_new && clean(line) {
+                    seen.insert(line.2);
+                }
+            }
+        }
+    }
+}
+
 impl Clone for BlobScanner<'_> {
     fn clone(&self) -> Self {
-        BlobScanner::new(self.scanner, self.shared, self.progress)
+        BlobScanner::new(self.scanner, self.shared, self.progress, self.lines)
     }
 }
 
@@ -146,16 +321,8 @@ impl Scanner {
         let mut outcome = ScanOutcome::default();
         let collected = Mutex::new(Collected::default());
 
-        let mut in_packs = HashSet::new();
-        if !is_range {
-            let mut visitor = BlobScanner::new(self, &collected, progress);
-            let (seen, notes) = git::for_each_packed_blob(&repo, threads, move |oid, bytes| {
-                visitor.scan(oid, bytes)
-            });
-            in_packs = seen;
-            outcome.notes.extend(notes);
-        }
-
+        // The commit graph first: it says which blobs matter and at which path each was first met, which
+        // lets every later version of a file be scanned only where its lines are new.
         let history = git::walk_history(
             &repo,
             &options.selection,
@@ -163,6 +330,22 @@ impl Scanner {
             threads,
             &progress.commits,
         )?;
+        let lines = LineMemory::new(&history);
+        // Close libgit2's pack windows and caches before the pack reader maps the packs: peak memory is
+        // the larger of the two phases, not their sum.
+        let git_dir = git::reopen_path(&repo);
+        drop(repo);
+        release_freed_memory();
+
+        let mut in_packs = HashSet::new();
+        if !is_range {
+            let mut visitor = BlobScanner::new(self, &collected, progress, &lines);
+            let (seen, notes) = git::for_each_packed_blob(&git_dir, threads, move |oid, bytes| {
+                visitor.scan(oid, bytes)
+            });
+            in_packs = seen;
+            outcome.notes.extend(notes);
+        }
 
         // Whatever the packs did not hold: loose objects, and every blob of a range.
         let rest: Vec<Oid> = history
@@ -172,7 +355,10 @@ impl Scanner {
             .copied()
             .collect();
         drop(in_packs);
-        self.scan_blobs_one_by_one(&repo, &rest, threads, &collected, progress);
+        let repo = Repository::open(&git_dir)
+            .map_err(|e| Error::Git(format!("{}: {}", git_dir.display(), e.message())))?;
+        self.scan_blobs_one_by_one(&repo, &rest, threads, &collected, progress, &lines);
+        drop(lines);
 
         let collected = collected.into_inner().unwrap_or_else(|p| p.into_inner());
         outcome.stats.add(&collected.stats);
@@ -213,6 +399,7 @@ impl Scanner {
         threads: usize,
         collected: &Mutex<Collected>,
         progress: &GitProgress,
+        lines: &LineMemory,
     ) {
         if oids.is_empty() {
             return;
@@ -223,7 +410,7 @@ impl Scanner {
             for part in oids.chunks(chunk) {
                 let git_dir = &git_dir;
                 scope.spawn(move || {
-                    let mut scanner = BlobScanner::new(self, collected, progress);
+                    let mut scanner = BlobScanner::new(self, collected, progress, lines);
                     let repo = match Repository::open(git_dir) {
                         Ok(r) => r,
                         Err(e) => {

@@ -112,7 +112,7 @@ pub fn tune_for_history_scan() {
         let _ = git2::opts::set_mwindow_mapped_limit(128 * 1024 * 1024);
         // The object cache is shared by the walker threads; 64 MiB keeps the commits and small trees
         // that neighbouring commits share without letting it grow to libgit2's 256 MiB default.
-        let _ = git2::opts::set_cache_max_size(64 * 1024 * 1024);
+        let _ = git2::opts::set_cache_max_size(16 * 1024 * 1024);
     }
 }
 
@@ -378,7 +378,7 @@ pub fn walk_history(
 /// Returns the ids of the blobs visited, and a note for each pack that could not be walked (its blobs
 /// are then left to [`with_blob`]).
 pub fn for_each_packed_blob<V>(
-    repo: &Repository,
+    git_dir: &Path,
     threads: usize,
     visit: V,
 ) -> (HashSet<Oid>, Vec<String>)
@@ -387,7 +387,7 @@ where
 {
     let mut seen = HashSet::new();
     let mut notes = Vec::new();
-    let pack_dir = repo.path().join("objects").join("pack");
+    let pack_dir = git_dir.join("objects").join("pack");
     let Ok(entries) = std::fs::read_dir(&pack_dir) else {
         return (seen, notes);
     };
@@ -484,8 +484,24 @@ fn is_file_mode(mode: i32) -> bool {
     mode == 0o100644 || mode == 0o100755 || mode == 0o100664
 }
 
+/// Orders tree entries the way git sorts them: by name, a tree's name compared as if it ended in `/`.
+fn git_entry_cmp(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    match a[..n].cmp(&b[..n]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
+    }
+    let next = |name: &[u8], tree: bool| match name.get(n) {
+        Some(&c) => c,
+        None if tree => b'/',
+        None => 0,
+    };
+    next(a, a_tree).cmp(&next(b, b_tree))
+}
+
 /// Appends to `out` every file of `new` whose blob differs from `old` at the same path, descending only
-/// into subtrees whose ids differ. Deleted files go to `deleted` when asked.
+/// into subtrees whose ids differ. Both trees are sorted, so they are merged in one pass without
+/// lookups. Deleted files go to `deleted` when asked.
 fn diff_trees(
     repo: &Repository,
     old: Option<&Tree<'_>>,
@@ -495,9 +511,30 @@ fn diff_trees(
     mut deleted: Option<&mut Vec<Oid>>,
     submodules: &mut u64,
 ) -> Result<()> {
+    let is_tree = |e: &git2::TreeEntry<'_>| e.kind() == Some(ObjectType::Tree);
+    let mut olds = old.map(|t| t.iter()).into_iter().flatten().peekable();
     for entry in new.iter() {
         let name = entry.name_bytes();
-        let old_entry = old.and_then(|t| t.get_name_bytes(name));
+        let tree = is_tree(&entry);
+        // Old entries that sort before this one are gone from the new tree.
+        let mut old_entry = None;
+        while let Some(o) = olds.peek() {
+            match git_entry_cmp(o.name_bytes(), is_tree(o), name, tree) {
+                std::cmp::Ordering::Less => {
+                    let gone = olds.next().expect("peeked");
+                    if let Some(d) = deleted.as_deref_mut() {
+                        if gone.kind() == Some(ObjectType::Blob) {
+                            d.push(gone.id());
+                        }
+                    }
+                }
+                std::cmp::Ordering::Equal => {
+                    old_entry = olds.next();
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
         if old_entry
             .as_ref()
             .is_some_and(|o| o.id() == entry.id() && o.filemode() == entry.filemode())
@@ -517,10 +554,7 @@ fn diff_trees(
                         e,
                     )
                 })?;
-                let old_sub = old_entry
-                    .as_ref()
-                    .filter(|o| o.kind() == Some(ObjectType::Tree))
-                    .and_then(|o| repo.find_tree(o.id()).ok());
+                let old_sub = old_entry.as_ref().and_then(|o| repo.find_tree(o.id()).ok());
                 diff_trees(
                     repo,
                     old_sub.as_ref(),
@@ -549,14 +583,11 @@ fn diff_trees(
         }
         prefix.truncate(len);
     }
-    if let (Some(deleted), Some(old)) = (deleted, old) {
-        for entry in old.iter() {
-            if entry.kind() == Some(ObjectType::Blob)
-                && new.get_name_bytes(entry.name_bytes()).is_none()
-            {
-                deleted.push(entry.id());
-            }
-        }
+    if let Some(d) = deleted {
+        d.extend(
+            olds.filter(|o| o.kind() == Some(ObjectType::Blob))
+                .map(|o| o.id()),
+        );
     }
     Ok(())
 }
