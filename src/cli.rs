@@ -345,7 +345,9 @@ fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanne
         }
         None => root.join(DEFAULT_IGNORE_NAME),
     };
-    let mut suppressor = config.suppressor(Some(&ignore_path))?;
+    // Teams coming from gitleaks keep their reviewed findings.
+    let gitleaks_ignore = root.join(".gitleaksignore");
+    let mut suppressor = config.suppressor(Some(&ignore_path), Some(&gitleaks_ignore))?;
     // The config's own rule examples are not leaks.
     if let Some(rel) = config.path.as_deref().and_then(|p| relative_to(p, root)) {
         let pattern = format!("^{}$", regex::escape(&rel));

@@ -150,7 +150,11 @@ impl Config {
     }
 
     /// The scan-wide suppressor: the config's allowlist plus the fingerprints of `ignore_file`.
-    pub fn suppressor(&self, ignore_file: Option<&Path>) -> Result<Suppressor> {
+    pub fn suppressor(
+        &self,
+        ignore_file: Option<&Path>,
+        gitleaks_ignore: Option<&Path>,
+    ) -> Result<Suppressor> {
         let global =
             Allowlist::compile(&self.syntax.allowlist).map_err(|message| Error::Config {
                 path: self.path.clone().unwrap_or_default(),
@@ -160,9 +164,14 @@ impl Config {
             Some(p) => crate::suppress::ignorefile::read_fingerprints(p)?,
             None => Default::default(),
         };
+        let gitleaks_ignored = match gitleaks_ignore {
+            Some(p) => crate::suppress::ignorefile::read_gitleaks_ignore(p)?,
+            None => Default::default(),
+        };
         Ok(Suppressor {
             global,
             fingerprints,
+            gitleaks_ignored,
         })
     }
 }

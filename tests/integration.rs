@@ -524,3 +524,30 @@ fn rules_list_and_check() {
         run.stderr()
     );
 }
+
+#[test]
+fn gitleaksignore_entries_are_honoured() {
+    let dir = TestDir::new();
+    dir.write(
+        "a.env",
+        format!("T1={}\nT2={}\n", github_token(90), github_token(91)),
+    );
+    dir.write(".gitleaksignore", "a.env:github-pat:1\n");
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let lines: Vec<u64> = run.findings().into_iter().map(|f| f.1).collect();
+    assert_eq!(lines, vec![2]);
+}
+
+#[test]
+fn checksums_drop_look_alikes() {
+    // A classic GitHub token whose CRC32 suffix does not match its body is not a GitHub token.
+    let dir = TestDir::new();
+    let good = github_token(92);
+    let mut bad = good.clone().into_bytes();
+    bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
+    let bad = String::from_utf8(bad).unwrap();
+    dir.write("a.txt", format!("x {good}\ny {bad}\n"));
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let found: Vec<(u64, String)> = run.findings().into_iter().map(|f| (f.1, f.2)).collect();
+    assert_eq!(found, vec![(1, "github-pat-classic".to_string())]);
+}

@@ -112,14 +112,8 @@ pub fn is_not_a_secret_value(v: &[u8]) -> bool {
     }) {
         return true;
     }
-    // hex digests of the usual lengths (md5, sha1, sha256, sha512) and git object ids
-    if matches!(s.len(), 32 | 40 | 64 | 128)
-        && is_hex(s)
-        && (s.bytes().all(|b| !b.is_ascii_uppercase())
-            || s.bytes().all(|b| !b.is_ascii_lowercase()))
-    {
-        return true;
-    }
+    // Hex strings are not dropped here: assigned to a secret-sounding name, a 32- or 64-digit hex value is
+    // usually a key. Names that say "hash" or "checksum" are dropped by the generic rules' allowlists.
     // UUIDs
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() == 5
@@ -256,8 +250,6 @@ mod tests {
             "DB_PASSWORD",
             "1.2.3",
             "20240101",
-            "d41d8cd98f00b204e9800998ecf8427e",
-            "da39a3ee5e6b4b0d3255bfef95601890afd80709",
             "123e4567-e89b-12d3-a456-426614174000",
             "$2b$12$KIXQJ1lJ9Cq8bY0e7m3J0eQ8r1nWcG1j5fZs5aQvG8Vb9Jm2xk3yC",
             "/etc/secret/key.pem",

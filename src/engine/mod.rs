@@ -230,6 +230,9 @@ impl Engine {
                 };
                 let whole = caps.get(0).expect("group 0 always matches").range();
                 let secret = &hay[span.clone()];
+                if rule.allowlist.allows_match(&hay[whole.clone()]) {
+                    continue;
+                }
                 if let Some(entropy) = self.accept(rule, secret) {
                     out.push(RawMatch {
                         rule: r,

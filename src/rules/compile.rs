@@ -52,6 +52,8 @@ pub struct Allowlist {
     pub stopwords: Vec<String>,
     /// Paths matching any of these are not reported.
     pub paths: Vec<Regex>,
+    /// Whole matches matching any of these are dropped.
+    pub matches: Vec<Regex>,
 }
 
 impl Allowlist {
@@ -70,6 +72,7 @@ impl Allowlist {
                 .map(|w| w.to_ascii_lowercase())
                 .collect(),
             paths: compile_all(&syntax.paths, "path")?,
+            matches: compile_all(&syntax.matches, "match")?,
         })
     }
 
@@ -94,7 +97,15 @@ impl Allowlist {
 
     /// True when nothing is allowed.
     pub fn is_empty(&self) -> bool {
-        self.regexes.is_empty() && self.stopwords.is_empty() && self.paths.is_empty()
+        self.regexes.is_empty()
+            && self.stopwords.is_empty()
+            && self.paths.is_empty()
+            && self.matches.is_empty()
+    }
+
+    /// True when the whole text of a match is allowed.
+    pub fn allows_match(&self, matched: &[u8]) -> bool {
+        self.matches.iter().any(|r| r.is_match(matched))
     }
 }
 
@@ -296,6 +307,7 @@ impl RuleSet {
                 rule.allowlist.regexes.extend(extra.regexes);
                 rule.allowlist.stopwords.extend(extra.stopwords);
                 rule.allowlist.paths.extend(extra.paths);
+                rule.allowlist.matches.extend(extra.matches);
                 true
             }
             None => false,

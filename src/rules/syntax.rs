@@ -106,11 +106,18 @@ pub struct AllowlistSyntax {
     /// Files whose relative path matches any of these regexes are not reported.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// A match whose whole text (not only the secret) matches any of these is dropped: the "must not
+    /// match" that lookaround would express, e.g. a `password_hash = ...` name.
+    #[serde(default)]
+    pub matches: Vec<String>,
 }
 
 impl AllowlistSyntax {
     /// True when the allowlist allows nothing.
     pub fn is_empty(&self) -> bool {
-        self.regexes.is_empty() && self.stopwords.is_empty() && self.paths.is_empty()
+        self.regexes.is_empty()
+            && self.stopwords.is_empty()
+            && self.paths.is_empty()
+            && self.matches.is_empty()
     }
 }

@@ -305,7 +305,11 @@ impl Scanner {
             return None;
         }
         let fp = fingerprint(&finding.rule_id, path, &finding.secret_bytes);
-        if self.suppressor.check_place(path, &fp).is_some() {
+        if self
+            .suppressor
+            .check_place(path, finding.line, &fp)
+            .is_some()
+        {
             stats.suppressed += 1;
             return None;
         }

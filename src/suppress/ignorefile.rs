@@ -45,9 +45,67 @@ pub fn parse_fingerprints(text: &str) -> std::result::Result<HashSet<String>, (u
     Ok(set)
 }
 
+/// Reads a gitleaks ignore file (`.gitleaksignore`): lines `[COMMIT:]FILE:RULE:LINE`. gitleaks' rule ids
+/// are not ours, so an entry silences whatever keyhound finds at that file and line. A missing file is an
+/// empty set.
+pub fn read_gitleaks_ignore(path: &Path) -> Result<HashSet<(String, usize)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    Ok(parse_gitleaks_ignore(&text))
+}
+
+/// Parses `.gitleaksignore` text into (file, line) pairs; lines that are not fingerprints are skipped,
+/// as gitleaks skips them.
+pub fn parse_gitleaks_ignore(text: &str) -> HashSet<(String, usize)> {
+    let mut set = HashSet::new();
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.rsplitn(3, ':');
+        let (Some(number), Some(_rule), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let Ok(number) = number.parse::<usize>() else {
+            continue;
+        };
+        // `COMMIT:FILE` when the first part is a full commit id.
+        let file = match rest.split_once(':') {
+            Some((commit, file))
+                if commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                file
+            }
+            _ => rest,
+        };
+        set.insert((file.to_string(), number));
+    }
+    set
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_fingerprints;
+    use super::{parse_fingerprints, parse_gitleaks_ignore};
+
+    #[test]
+    fn gitleaks_ignore_entries() {
+        let set = parse_gitleaks_ignore(
+            "# reviewed\nconfig/app.env:generic-api-key:3\n0123456789abcdef0123456789abcdef01234567:src/a.py:aws-access-token:12\n",
+        );
+        assert!(set.contains(&("config/app.env".to_string(), 3)));
+        assert!(set.contains(&("src/a.py".to_string(), 12)));
+        assert_eq!(set.len(), 2);
+    }
 
     #[test]
     fn comments_and_errors() {

@@ -16,6 +16,8 @@ pub struct Suppressor {
     pub global: Allowlist,
     /// Fingerprints from `.keyhoundignore`.
     pub fingerprints: HashSet<String>,
+    /// (file, line) entries from a `.gitleaksignore`.
+    pub gitleaks_ignored: HashSet<(String, usize)>,
 }
 
 /// Why a finding was suppressed (counted in the summary).
@@ -47,27 +49,18 @@ impl Suppressor {
         None
     }
 
-    /// What silences a finding at one path: the allowlist's paths and the ignore file's fingerprints.
-    pub fn check_place(&self, path: &str, fingerprint: &str) -> Option<Suppression> {
+    /// What silences a finding at one path: the allowlist's paths, the ignore file's fingerprints, and
+    /// a `.gitleaksignore` entry for that file and line.
+    pub fn check_place(&self, path: &str, line: usize, fingerprint: &str) -> Option<Suppression> {
         if self.global.allows_path(path) {
             return Some(Suppression::Allowlist);
         }
-        if self.fingerprints.contains(fingerprint) {
+        if self.fingerprints.contains(fingerprint)
+            || (!self.gitleaks_ignored.is_empty()
+                && self.gitleaks_ignored.contains(&(path.to_string(), line)))
+        {
             return Some(Suppression::Fingerprint);
         }
         None
-    }
-
-    /// Both checks, for content whose path is known.
-    pub fn check(
-        &self,
-        path: &str,
-        secret: &[u8],
-        fingerprint: &str,
-        bytes: &[u8],
-        secret_start: usize,
-    ) -> Option<Suppression> {
-        self.check_place(path, fingerprint)
-            .or_else(|| self.check_content(secret, bytes, secret_start))
     }
 }
