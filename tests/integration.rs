@@ -546,7 +546,8 @@ fn checksums_drop_look_alikes() {
     let mut bad = good.clone().into_bytes();
     bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
     let bad = String::from_utf8(bad).unwrap();
-    dir.write("a.txt", format!("x {good}\ny {bad}\n"));
+    // also when assigned to a token-named setting: the generic rules do not pick up the rejected look-alike
+    dir.write("a.txt", format!("x {good}\nGITHUB_TOKEN={bad}\n"));
     let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
     let found: Vec<(u64, String)> = run.findings().into_iter().map(|f| (f.1, f.2)).collect();
     assert_eq!(found, vec![(1, "github-pat-classic".to_string())]);

@@ -45,6 +45,9 @@ pub struct Scratch {
     windows: Vec<Vec<Range<usize>>>,
     touched: Vec<u32>,
     path_state: Vec<u8>,
+    /// Spans a structured rule recognised but rejected on its checksum: a failed look-alike is not left
+    /// to the generic rules to report.
+    rejected: Vec<Range<usize>>,
 }
 
 const PATH_UNKNOWN: u8 = 0;
@@ -85,6 +88,7 @@ impl Engine {
             windows: vec![Vec::new(); self.rules.len()],
             touched: Vec::new(),
             path_state: vec![PATH_UNKNOWN; self.rules.len()],
+            rejected: Vec::new(),
         }
     }
 
@@ -158,7 +162,9 @@ impl Engine {
             windows,
             touched,
             path_state,
+            rejected,
         } = scratch;
+        rejected.clear();
         self.prefilter
             .for_each_hit(bytes, |rule_index, start, end| {
                 if only.is_some_and(|o| o != rule_index) {
@@ -194,7 +200,7 @@ impl Engine {
             path_state[r] = PATH_UNKNOWN;
             let list = std::mem::take(&mut windows[r]);
             if !list.is_empty() {
-                self.run_rule(r, bytes, &list, template, out);
+                self.run_rule(r, bytes, &list, template, out, rejected);
             }
             let mut list = list;
             list.clear();
@@ -207,6 +213,21 @@ impl Engine {
         // Without a path, a path-restricted rule may not apply where the blob is found, so it must not
         // hide another rule's match yet; the caller resolves those overlaps per path.
         self.drop_overlapped(out, first, path.is_none());
+        if !rejected.is_empty() {
+            let mut i = first;
+            while i < out.len() {
+                let m = &out[i];
+                if self.rule(m.rule).generic
+                    && rejected
+                        .iter()
+                        .any(|r| r.start < m.secret.end && m.secret.start < r.end)
+                {
+                    out.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
     }
 
     fn run_rule(
@@ -216,6 +237,7 @@ impl Engine {
         windows: &[Range<usize>],
         template: bool,
         out: &mut Vec<RawMatch>,
+        rejected: &mut Vec<Range<usize>>,
     ) {
         let rule = self.rule(r);
         if template && rule.confidence < Confidence::High {
@@ -233,7 +255,12 @@ impl Engine {
                 if rule.allowlist.allows_match(&hay[whole.clone()]) {
                     continue;
                 }
-                if let Some(entropy) = self.accept(rule, secret) {
+                let accepted = self.accept(rule, secret);
+                if accepted.is_none() && rule.checksum.is_some_and(|c| !checksum::verify(c, secret))
+                {
+                    rejected.push(window.start + span.start..window.start + span.end);
+                }
+                if let Some(entropy) = accepted {
                     out.push(RawMatch {
                         rule: r,
                         secret: window.start + span.start..window.start + span.end,
