@@ -180,6 +180,9 @@ struct ScanArgs {
     /// Exit code when there are findings (errors always exit 2).
     #[arg(long, default_value_t = 1)]
     exit_code: u8,
+    /// Layers of base64, hex and percent-encoding to decode and scan inside (0: none).
+    #[arg(long, default_value_t = keyhound::engine::DEFAULT_DECODE_DEPTH)]
+    decode_depth: usize,
     /// Drop findings below this confidence.
     #[arg(long, value_enum, default_value_t = ConfidenceArg::Low)]
     min_confidence: ConfidenceArg,
@@ -366,7 +369,11 @@ fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanne
             ConfidenceArg::High => Confidence::High,
         },
     };
-    Ok(Scanner::new(Engine::new(rules), suppressor, options))
+    Ok(Scanner::new(
+        Engine::new(rules).with_decode_depth(args.decode_depth),
+        suppressor,
+        options,
+    ))
 }
 
 /// `path` relative to `root` with `/` separators, when it lies inside it.

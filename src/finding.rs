@@ -57,6 +57,10 @@ pub struct Finding {
     pub entropy: f64,
     /// Stable identity: SHA-256 of rule id, path and secret (hex, first 32 digits).
     pub fingerprint: String,
+    /// Set when the secret was found by decoding the text at this location: `base64`, `hex`, `percent`
+    /// (nested layers joined with `+`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
     /// Set for history scans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<GitProvenance>,

@@ -552,3 +552,64 @@ fn checksums_drop_look_alikes() {
     let found: Vec<(u64, String)> = run.findings().into_iter().map(|f| (f.1, f.2)).collect();
     assert_eq!(found, vec![(1, "github-pat-classic".to_string())]);
 }
+
+#[test]
+fn secrets_inside_encoded_text_are_found_at_the_encoded_text() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let token = github_token(93);
+    let dir = TestDir::new();
+    dir.write(
+        "k8s/secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\ndata:\n  token: {}\n  url: {}\n",
+            b64(&token),
+            // two layers: base64 of a percent-encoded connection string
+            b64("postgres%3A%2F%2Fapp%3AV9qL2xR7mKp4wZ%40db.internal%2Fapp"),
+        ),
+    );
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let doc = run.json();
+    let found: Vec<(u64, String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["decoded"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (4, "github-pat-classic".to_string(), "base64".to_string()),
+            (
+                5,
+                "postgres-connection-uri".to_string(),
+                "base64+percent".to_string()
+            ),
+        ],
+        "{doc}"
+    );
+    assert_eq!(
+        doc["findings"][0]["column"], 10,
+        "points at the encoded text"
+    );
+    assert!(!run.stdout().contains(&token));
+    // --decode-depth 0 turns it off
+    let run = dir
+        .cmd(&[
+            "scan",
+            "dir",
+            ".",
+            "--format",
+            "json",
+            "--decode-depth",
+            "0",
+        ])
+        .run();
+    assert!(run.findings().iter().all(|f| f.2 != "github-pat-classic"));
+}

@@ -2,6 +2,7 @@
 //! placeholder and allowlist gates → [`RawMatch`]es. It sees bytes and a path, never where they came from.
 
 pub mod checksum;
+pub mod decode;
 pub mod filter;
 pub mod locate;
 pub mod prefilter;
@@ -29,7 +30,22 @@ pub struct RawMatch {
     pub matched: Range<usize>,
     /// Shannon entropy of the secret.
     pub entropy: f64,
+    /// Set when the secret was found inside encoded text: `secret` and `matched` then span the encoded
+    /// text, and this holds the decoded secret and how it was encoded.
+    pub decoded: Option<Box<Decoded>>,
 }
+
+/// A secret found by decoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// `base64`, `hex` or `percent` (outermost first, `+`-joined when nested).
+    pub encoding: String,
+    /// The secret as decoded.
+    pub secret: Vec<u8>,
+}
+
+/// How many layers of encoding are decoded by default.
+pub const DEFAULT_DECODE_DEPTH: usize = 2;
 
 /// Rules plus their keyword automaton. Shared read-only by every worker thread.
 #[derive(Debug)]
@@ -37,6 +53,7 @@ pub struct Engine {
     rules: RuleSet,
     prefilter: Prefilter,
     path_only: Vec<usize>,
+    decode_depth: usize,
 }
 
 /// Per-thread buffers so that scanning a blob allocates nothing in the common case.
@@ -69,7 +86,14 @@ impl Engine {
             rules,
             prefilter,
             path_only,
+            decode_depth: DEFAULT_DECODE_DEPTH,
         }
+    }
+
+    /// Sets how many nested layers of base64, hex and percent-encoding are decoded (0: none).
+    pub fn with_decode_depth(mut self, depth: usize) -> Self {
+        self.decode_depth = depth;
+        self
     }
 
     /// The rules.
@@ -108,6 +132,7 @@ impl Engine {
                     secret: 0..0,
                     matched: 0..0,
                     entropy: 0.0,
+                    decoded: None,
                 });
             }
         }
@@ -116,14 +141,82 @@ impl Engine {
     /// Scans one blob found at `path` (relative, `/`-separated) and appends what it finds to `out`, ordered
     /// by position. Matches of a lower confidence that overlap a higher-confidence match are dropped.
     pub fn scan(&self, path: &str, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        let first = out.len();
         self.scan_filtered(Some(path), bytes, scratch, out, None);
+        self.add_decoded(Some(path), bytes, scratch, out, first);
+    }
+
+    /// Adds what encoded runs hide, then resolves overlaps between those and the plain matches (a
+    /// GitHub token inside a base64 value beats a generic rule's match on the base64 text).
+    fn add_decoded(
+        &self,
+        path: Option<&str>,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<RawMatch>,
+        first: usize,
+    ) {
+        let before = out.len();
+        self.scan_decoded(path, bytes, scratch, out, self.decode_depth, "");
+        if out.len() > before {
+            out[first..].sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
+            self.drop_overlapped(out, first, path.is_none());
+        }
+    }
+
+    /// Scans what encoded runs of `bytes` decode to, `depth` layers deep, and reports what it finds at the
+    /// encoded text.
+    fn scan_decoded(
+        &self,
+        path: Option<&str>,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<RawMatch>,
+        depth: usize,
+        outer: &str,
+    ) {
+        if depth == 0 {
+            return;
+        }
+        for enc in decode::find_encoded(bytes) {
+            let encoding = if outer.is_empty() {
+                enc.encoding.to_string()
+            } else {
+                format!("{outer}+{}", enc.encoding)
+            };
+            let mut inner = Vec::new();
+            self.scan_filtered(path, &enc.decoded, scratch, &mut inner, None);
+            self.scan_decoded(
+                path,
+                &enc.decoded,
+                scratch,
+                &mut inner,
+                depth - 1,
+                &encoding,
+            );
+            for m in inner {
+                let (secret, encoding) = match m.decoded {
+                    Some(d) => (d.secret, d.encoding),
+                    None => (enc.decoded[m.secret.clone()].to_vec(), encoding.clone()),
+                };
+                out.push(RawMatch {
+                    rule: m.rule,
+                    secret: enc.span.clone(),
+                    matched: enc.span.clone(),
+                    entropy: m.entropy,
+                    decoded: Some(Box::new(Decoded { encoding, secret })),
+                });
+            }
+        }
     }
 
     /// Scans a blob whose path is not known yet (git history: one blob may sit at many paths). Rules
     /// restricted to some paths run too; [`Engine::applies_at`] later keeps the matches that hold at
     /// each path the blob was found at.
     pub fn scan_any_path(&self, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        let first = out.len();
         self.scan_filtered(None, bytes, scratch, out, None);
+        self.add_decoded(None, bytes, scratch, out, first);
     }
 
     /// True when a match of rule `rule` in a blob counts at `path`: the rule's `path` restriction and
@@ -266,6 +359,7 @@ impl Engine {
                         secret: window.start + span.start..window.start + span.end,
                         matched: window.start + whole.start..window.start + whole.end,
                         entropy,
+                        decoded: None,
                     });
                 }
             }

@@ -128,6 +128,9 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     if let Some(secret) = &f.secret {
         props["secret"] = json!(secret);
     }
+    if let Some(d) = &f.decoded {
+        props["decoded"] = json!(d);
+    }
     if let Some(g) = &f.git {
         props["commit"] = json!(g.commit);
         props["author"] = json!(g.author_name);

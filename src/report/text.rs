@@ -47,6 +47,12 @@ pub fn write(
             f.line,
             f.column
         )?;
+        if let Some(d) = &f.decoded {
+            writeln!(
+                out,
+                "  Decoded:     {d} (the secret is inside encoded text at this location)"
+            )?;
+        }
         if let Some(g) = &f.git {
             writeln!(
                 out,

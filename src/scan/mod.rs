@@ -247,7 +247,10 @@ impl Scanner {
             if rule.confidence < self.options.min_confidence {
                 continue;
             }
-            let secret = &bytes[m.secret.clone()];
+            let secret: &[u8] = match &m.decoded {
+                Some(d) => &d.secret,
+                None => &bytes[m.secret.clone()],
+            };
             if !rule.is_path_only()
                 && self
                     .suppressor
@@ -286,6 +289,7 @@ impl Scanner {
                 secret: None,
                 entropy: (m.entropy * 100.0).round() / 100.0,
                 fingerprint: String::new(),
+                decoded: m.decoded.as_ref().map(|d| d.encoding.clone()),
                 git: None,
                 secret_bytes: secret.to_vec(),
                 rule_index: m.rule,
