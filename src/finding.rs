@@ -26,6 +26,19 @@ pub struct GitProvenance {
     pub present_at_head: bool,
 }
 
+/// The other half of a composite finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedPart {
+    /// The companion rule's id.
+    pub rule_id: String,
+    /// Its 1-based line.
+    pub line: usize,
+    /// Its 1-based column.
+    pub column: usize,
+    /// The companion secret, redacted.
+    pub redacted: String,
+}
+
 /// One reported secret.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -61,6 +74,10 @@ pub struct Finding {
     /// (nested layers joined with `+`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
+    /// For a composite rule: the companion match that made this one count (an access key ID next to
+    /// its secret key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<RelatedPart>,
     /// Set for history scans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<GitProvenance>,

@@ -613,3 +613,40 @@ fn secrets_inside_encoded_text_are_found_at_the_encoded_text() {
         .run();
     assert!(run.findings().iter().all(|f| f.2 != "github-pat-classic"));
 }
+
+#[test]
+fn composite_rule_reports_both_parts() {
+    // An AWS secret key with no telling name counts only next to its access key ID, and says so.
+    let dir = TestDir::new();
+    let key_id = aws_key_id(94);
+    let secret = random_token(
+        95,
+        40,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    );
+    let lonely = random_token(
+        96,
+        40,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    );
+    dir.write(
+        "deploy.py",
+        format!("client = make_client(\n    \"{key_id}\",\n    \"{secret}\",\n)\n"),
+    );
+    dir.write("other.py", format!("blob = \"{lonely}\"\n"));
+    let doc = dir
+        .cmd(&["scan", "dir", ".", "--format", "json"])
+        .run()
+        .json();
+    let findings = doc["findings"].as_array().unwrap();
+    let paired: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "aws-secret-access-key-near-key-id")
+        .collect();
+    assert_eq!(paired.len(), 1, "{doc}");
+    assert_eq!(paired[0]["path"], "deploy.py");
+    assert_eq!(paired[0]["line"], 3);
+    assert_eq!(paired[0]["related"]["rule_id"], "aws-access-key-id");
+    assert_eq!(paired[0]["related"]["line"], 2);
+    assert!(findings.iter().all(|f| f["path"] != "other.py"), "{doc}");
+}

@@ -30,6 +30,8 @@ pub struct RawMatch {
     pub matched: Range<usize>,
     /// Shannon entropy of the secret.
     pub entropy: f64,
+    /// For a composite rule: the secret span of the companion match.
+    pub related: Option<Range<usize>>,
     /// Set when the secret was found inside encoded text: `secret` and `matched` then span the encoded
     /// text, and this holds the decoded secret and how it was encoded.
     pub decoded: Option<Box<Decoded>>,
@@ -54,6 +56,8 @@ pub struct Engine {
     prefilter: Prefilter,
     path_only: Vec<usize>,
     decode_depth: usize,
+    /// Per rule: the companion rule index and line distance of a composite rule.
+    requires: Vec<Option<(usize, usize)>>,
 }
 
 /// Per-thread buffers so that scanning a blob allocates nothing in the common case.
@@ -82,12 +86,27 @@ impl Engine {
             .filter(|(_, r)| r.is_path_only())
             .map(|(i, _)| i)
             .collect();
+        let requires = rules
+            .rules()
+            .iter()
+            .map(|r| {
+                let (id, lines) = r.requires.as_ref()?;
+                let index = rules.rules().iter().position(|o| &o.id == id)?;
+                Some((index, *lines))
+            })
+            .collect();
         Engine {
             rules,
             prefilter,
             path_only,
             decode_depth: DEFAULT_DECODE_DEPTH,
+            requires,
         }
+    }
+
+    /// The companion rule of a composite rule.
+    pub fn requires_of(&self, rule: usize) -> Option<usize> {
+        self.requires[rule].map(|(companion, _)| companion)
     }
 
     /// Sets how many nested layers of base64, hex and percent-encoding are decoded (0: none).
@@ -132,6 +151,7 @@ impl Engine {
                     secret: 0..0,
                     matched: 0..0,
                     entropy: 0.0,
+                    related: None,
                     decoded: None,
                 });
             }
@@ -204,6 +224,7 @@ impl Engine {
                     secret: enc.span.clone(),
                     matched: enc.span.clone(),
                     entropy: m.entropy,
+                    related: None,
                     decoded: Some(Box::new(Decoded { encoding, secret })),
                 });
             }
@@ -260,7 +281,11 @@ impl Engine {
         rejected.clear();
         self.prefilter
             .for_each_hit(bytes, |rule_index, start, end| {
-                if only.is_some_and(|o| o != rule_index) {
+                if only.is_some_and(|o| {
+                    o != rule_index
+                        && self.requires[o as usize]
+                            .is_none_or(|(companion, _)| companion != rule_index as usize)
+                }) {
                     return;
                 }
                 let r = rule_index as usize;
@@ -279,7 +304,7 @@ impl Engine {
                     return;
                 }
                 let rule = self.rule(r);
-                let window = keyword_window(bytes, start, end, rule.multiline);
+                let window = keyword_window(bytes, start, end, rule.multiline, rule.context_lines);
                 let list = &mut windows[r];
                 match list.last_mut() {
                     Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
@@ -306,6 +331,7 @@ impl Engine {
         // Without a path, a path-restricted rule may not apply where the blob is found, so it must not
         // hide another rule's match yet; the caller resolves those overlaps per path.
         self.drop_overlapped(out, first, path.is_none());
+        self.pair_composites(bytes, out, first);
         if !rejected.is_empty() {
             let mut i = first;
             while i < out.len() {
@@ -319,6 +345,44 @@ impl Engine {
                 } else {
                     i += 1;
                 }
+            }
+        }
+    }
+
+    /// Keeps a composite rule's match only when its companion rule matched within its line distance, and
+    /// records the companion's span.
+    fn pair_composites(&self, bytes: &[u8], out: &mut Vec<RawMatch>, first: usize) {
+        if !out[first..].iter().any(|m| self.requires[m.rule].is_some()) {
+            return;
+        }
+        let lines_apart = |a: usize, b: usize| {
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            memchr::memchr_iter(b'\n', &bytes[lo..hi]).count()
+        };
+        let snapshot: Vec<(usize, Range<usize>)> = out[first..]
+            .iter()
+            .map(|m| (m.rule, m.secret.clone()))
+            .collect();
+        let mut i = first;
+        while i < out.len() {
+            if let Some((companion, within)) = self.requires[out[i].rule] {
+                let start = out[i].secret.start;
+                let found = snapshot
+                    .iter()
+                    .filter(|(r, _)| *r == companion)
+                    .map(|(_, span)| span.clone())
+                    .min_by_key(|span| lines_apart(span.start, start));
+                match found {
+                    Some(span) if lines_apart(span.start, start) <= within => {
+                        out[i].related = Some(span);
+                        i += 1;
+                    }
+                    _ => {
+                        out.remove(i);
+                    }
+                }
+            } else {
+                i += 1;
             }
         }
     }
@@ -359,6 +423,7 @@ impl Engine {
                         secret: window.start + span.start..window.start + span.end,
                         matched: window.start + whole.start..window.start + whole.end,
                         entropy,
+                        related: None,
                         decoded: None,
                     });
                 }
@@ -416,15 +481,46 @@ impl Engine {
 
 /// The text a rule's regex runs on for one keyword occurrence: the keyword's line (capped around the
 /// keyword for very long lines), extended past the line for multi-line rules.
-fn keyword_window(bytes: &[u8], start: usize, end: usize, multiline: bool) -> Range<usize> {
-    let floor = start.saturating_sub(MAX_LINE_REACH);
-    let line_start = memchr::memrchr(b'\n', &bytes[floor..start])
-        .map(|i| floor + i + 1)
-        .unwrap_or(floor);
-    let ceil = (end + MAX_LINE_REACH).min(bytes.len());
-    let line_end = memchr::memchr(b'\n', &bytes[end..ceil])
-        .map(|i| end + i)
-        .unwrap_or(ceil);
+fn keyword_window(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    multiline: bool,
+    context: usize,
+) -> Range<usize> {
+    let reach = MAX_LINE_REACH * (context + 1);
+    // Back to the start of the keyword's line, and `context` lines more.
+    let floor = start.saturating_sub(reach);
+    let mut line_start = floor;
+    let mut at = start;
+    for _ in 0..=context {
+        match memchr::memrchr(b'\n', &bytes[floor..at]) {
+            Some(i) => {
+                at = floor + i;
+                line_start = at + 1;
+            }
+            None => {
+                line_start = floor;
+                break;
+            }
+        }
+    }
+    // On to the end of the keyword's line, and `context` lines more.
+    let ceil = (end + reach).min(bytes.len());
+    let mut line_end = ceil;
+    let mut from = end;
+    for _ in 0..=context {
+        match memchr::memchr(b'\n', &bytes[from..ceil]) {
+            Some(i) => {
+                line_end = from + i;
+                from = line_end + 1;
+            }
+            None => {
+                line_end = ceil;
+                break;
+            }
+        }
+    }
     let window_end = if multiline {
         (line_end + MULTILINE_REACH).min(bytes.len())
     } else {

@@ -87,6 +87,8 @@ fn check_rule(
     for example in &rule.examples {
         let mut out = Vec::new();
         engine.scan_with_rule(index, path, example.as_bytes(), scratch, &mut out);
+        // A composite rule's companion runs too; only this rule's own matches count.
+        out.retain(|m| m.rule == index);
         if out.is_empty() {
             errors.push(error(rule, format!("example does not match: {example:?}")));
         }
@@ -94,6 +96,8 @@ fn check_rule(
     for example in &rule.negative_examples {
         let mut out = Vec::new();
         engine.scan_with_rule(index, path, example.as_bytes(), scratch, &mut out);
+        // A composite rule's companion runs too; only this rule's own matches count.
+        out.retain(|m| m.rule == index);
         if let Some(m) = out.first() {
             let secret = String::from_utf8_lossy(&example.as_bytes()[m.secret.clone()]);
             errors.push(error(

@@ -131,6 +131,10 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     if let Some(d) = &f.decoded {
         props["decoded"] = json!(d);
     }
+    if let Some(r) = &f.related {
+        props["pairedWith"] =
+            json!({ "ruleId": r.rule_id, "line": r.line, "redacted": r.redacted });
+    }
     if let Some(g) = &f.git {
         props["commit"] = json!(g.commit);
         props["author"] = json!(g.author_name);

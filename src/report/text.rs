@@ -47,6 +47,13 @@ pub fn write(
             f.line,
             f.column
         )?;
+        if let Some(r) = &f.related {
+            writeln!(
+                out,
+                "  Paired with: {} at line {} ({})",
+                r.rule_id, r.line, r.redacted
+            )?;
+        }
         if let Some(d) = &f.decoded {
             writeln!(
                 out,

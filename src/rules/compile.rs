@@ -141,6 +141,10 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Path the examples are checked under.
     pub example_path: Option<String>,
+    /// Neighbouring lines the regex also sees.
+    pub context_lines: usize,
+    /// A companion rule (by id) that must match within this many lines.
+    pub requires: Option<(String, usize)>,
     /// Where it was defined.
     pub origin: RuleOrigin,
     /// Only paths matching this.
@@ -248,11 +252,28 @@ impl RuleSet {
                 Err(e) => errors.push(e),
             }
         }
+        errors.extend(set.check_requires());
         match errors.len() {
             0 => Ok(set),
             1 => Err(errors.pop().expect("one error")),
             _ => Err(Error::RuleFiles(errors)),
         }
+    }
+
+    /// Every composite rule's companion must exist.
+    fn check_requires(&self) -> Vec<Error> {
+        self.rules
+            .iter()
+            .filter_map(|r| {
+                let (id, _) = r.requires.as_ref()?;
+                self.get(id).is_none().then(|| Error::RuleFile {
+                    file: r.origin.file.clone(),
+                    line: r.origin.line,
+                    rule: Some(r.id.clone()),
+                    message: format!("requires unknown rule `{id}`"),
+                })
+            })
+            .collect()
     }
 
     /// Adds a rule; a duplicate id is an error that names both definitions.
@@ -519,6 +540,8 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         examples: syntax.examples,
         negative_examples: syntax.negative_examples,
         example_path: syntax.example_path,
+        context_lines: syntax.context_lines.min(20),
+        requires: syntax.requires.map(|r| (r.rule, r.within_lines)),
         origin,
         path,
         allowlist,

@@ -91,6 +91,28 @@ pub struct RuleSyntax {
     /// The path examples are checked under, for rules restricted by `path`.
     #[serde(default)]
     pub example_path: Option<String>,
+    /// Lines before and after the keyword's line that the regex also sees (for secrets whose name or
+    /// companion is on a neighbouring line).
+    #[serde(default)]
+    pub context_lines: usize,
+    /// Another rule that must match nearby for this rule's match to count (a composite rule).
+    #[serde(default)]
+    pub requires: Option<RequiresSyntax>,
+}
+
+/// A composite rule's companion: a match of rule `rule` within `within_lines` lines.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiresSyntax {
+    /// The companion rule's id.
+    pub rule: String,
+    /// How many lines apart the two matches may be.
+    #[serde(default = "default_within_lines")]
+    pub within_lines: usize,
+}
+
+fn default_within_lines() -> usize {
+    5
 }
 
 /// Matches a rule (or the whole scan) must not report.

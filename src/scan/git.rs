@@ -254,6 +254,11 @@ impl BlobScanner<'_> {
                 }
                 m.secret = m.secret.start - b + o..m.secret.end - b + o;
                 m.matched = m.matched.start - b + o..m.matched.end - b + o;
+                m.related = m.related.and_then(|r| {
+                    let seg = map.partition_point(|(b, _, _)| *b <= r.start) - 1;
+                    let (b, o, len) = map[seg];
+                    (r.end <= b + len).then(|| r.start - b + o..r.end - b + o)
+                });
                 self.matches.push(m);
             }
         }

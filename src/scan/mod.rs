@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::engine::{locate, Engine, RawMatch, Scratch};
-use crate::finding::{fingerprint, redact, Finding};
+use crate::finding::{fingerprint, redact, Finding, RelatedPart};
 use crate::rules::Confidence;
 use crate::sources::dir::{self, DirOptions, ItemSink};
 use crate::sources::{stdin, Item, SkipReason};
@@ -290,6 +290,19 @@ impl Scanner {
                 entropy: (m.entropy * 100.0).round() / 100.0,
                 fingerprint: String::new(),
                 decoded: m.decoded.as_ref().map(|d| d.encoding.clone()),
+                related: m.related.as_ref().map(|r| {
+                    let at = locate::position(bytes, r.start);
+                    RelatedPart {
+                        rule_id: self
+                            .engine
+                            .rule(self.engine.requires_of(m.rule).unwrap_or(m.rule))
+                            .id
+                            .clone(),
+                        line: at.line,
+                        column: at.column,
+                        redacted: redact(&bytes[r.clone()]),
+                    }
+                }),
                 git: None,
                 secret_bytes: secret.to_vec(),
                 rule_index: m.rule,
