@@ -335,9 +335,20 @@ fn load_rules(config: &Config) -> Result<RuleSet> {
 fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanner> {
     let (config_path, explicit) = match &args.config {
         Some(p) => (p.clone(), true),
+        // A repository that still carries a gitleaks config keeps its rules and allowlists.
+        None if !root.join(DEFAULT_CONFIG_NAME).exists()
+            && root.join(".gitleaks.toml").exists() =>
+        {
+            (root.join(".gitleaks.toml"), false)
+        }
         None => (root.join(DEFAULT_CONFIG_NAME), false),
     };
     let config = Config::load(&config_path, explicit)?;
+    if !args.quiet {
+        for w in &config.warnings {
+            eprintln!("keyhound: note: {}: {w}", config_path.display());
+        }
+    }
     let rules = load_rules(&config)?;
     let ignore_path = match &args.ignore_file {
         Some(p) => {

@@ -56,6 +56,11 @@ pub struct Config {
     pub syntax: ConfigSyntax,
     /// Its text, for locating rules by line.
     text: String,
+    /// Read from a gitleaks config: its rules replace same-named built-ins, and without `[extend]
+    /// useDefault = true` they replace the built-in rules altogether (as in gitleaks).
+    gitleaks: Option<bool>,
+    /// What a converted config could not carry over.
+    pub warnings: Vec<String>,
 }
 
 impl Config {
@@ -73,6 +78,25 @@ impl Config {
                 })
             }
         };
+        let located = |message: String| Error::RuleFile {
+            file: path.display().to_string(),
+            line: 1,
+            rule: None,
+            message,
+        };
+        if let Ok(doc) = toml::from_str::<toml::Table>(&text) {
+            if crate::gitleaks::looks_like_gitleaks(&doc) {
+                let converted = crate::gitleaks::convert(&text)
+                    .map_err(|m| located(format!("(gitleaks config) {m}")))?;
+                return Ok(Config {
+                    path: Some(path.to_path_buf()),
+                    syntax: converted.syntax,
+                    text,
+                    gitleaks: Some(converted.use_default),
+                    warnings: converted.warnings,
+                });
+            }
+        }
         let syntax: ConfigSyntax = toml::from_str(&text).map_err(|e| {
             let line = e
                 .span()
@@ -89,6 +113,8 @@ impl Config {
             path: Some(path.to_path_buf()),
             syntax,
             text,
+            gitleaks: None,
+            warnings: Vec::new(),
         })
     }
 
@@ -120,6 +146,14 @@ impl Config {
                 Err(e) => errors.push(e),
             }
         }
+        match self.gitleaks {
+            Some(false) => *rules = RuleSet::default(),
+            Some(true) => {
+                let ids: Vec<&str> = extra.rules().iter().map(|r| r.id.as_str()).collect();
+                rules.disable(ids);
+            }
+            None => {}
+        }
         if let Err(e) = rules.extend(extra) {
             errors.push(e);
         }
@@ -131,7 +165,8 @@ impl Config {
             });
         }
         let unknown = rules.disable(self.syntax.disabled_rules.iter().map(String::as_str));
-        if !unknown.is_empty() {
+        // A gitleaks config's disabledRules name gitleaks' own rules, which keyhound may not have.
+        if !unknown.is_empty() && self.gitleaks.is_none() {
             return Err(config_error(format!(
                 "disabled_rules names unknown rule(s): {}",
                 unknown.join(", ")

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod entropy;
 pub mod error;
 pub mod finding;
+pub mod gitleaks;
 pub mod report;
 pub mod rules;
 pub mod scan;

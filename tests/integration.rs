@@ -650,3 +650,41 @@ fn composite_rule_reports_both_parts() {
     assert_eq!(paired[0]["related"]["line"], 2);
     assert!(findings.iter().all(|f| f["path"] != "other.py"), "{doc}");
 }
+
+#[test]
+fn a_gitleaks_config_is_read_as_is() {
+    let dir = TestDir::new();
+    let acme = format!(
+        "acme_{}",
+        random_token(97, 32, b"abcdefghijklmnopqrstuvwxyz0123456789")
+    );
+    dir.write(
+        "src/a.txt",
+        format!("ACME={acme}\nT={}\n", github_token(98)),
+    );
+    dir.write("vendor/b.txt", format!("ACME={acme}\n"));
+    // No [extend] useDefault: as in gitleaks, the config's rules replace the built-in ones.
+    dir.write(
+        ".gitleaks.toml",
+        "title = \"team\"\n[[rules]]\nid = \"acme_token\"\ndescription = \"ACME token\"\nregex = '''(acme_[a-z0-9]{32})'''\nsecretGroup = 1\n\n[allowlist]\npaths = ['''^vendor/''']\n",
+    );
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    assert_eq!(
+        run.findings(),
+        vec![("src/a.txt".to_string(), 1, "acme-token".to_string())],
+        "{}",
+        run.stderr()
+    );
+    // With useDefault the built-in rules stay.
+    dir.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\n[[rules]]\nid = \"acme_token\"\nregex = '''(acme_[a-z0-9]{32})'''\nkeywords = [\"acme_\"]\n",
+    );
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let rules: Vec<String> = run.findings().into_iter().map(|f| f.2).collect();
+    assert!(
+        rules.contains(&"github-pat-classic".to_string())
+            && rules.contains(&"acme-token".to_string()),
+        "{rules:?}"
+    );
+}

@@ -499,9 +499,9 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         return Err(fail("a rule needs a regex, a path, or both".into()));
     }
     for kw in &syntax.keywords {
-        if kw.trim().len() < 3 {
+        if kw.trim().len() < 2 {
             return Err(fail(format!(
-                "keyword `{kw}` is shorter than 3 characters and would select the rule almost everywhere"
+                "keyword `{kw}` is shorter than 2 characters and would select the rule almost everywhere"
             )));
         }
     }

@@ -43,6 +43,13 @@ impl Suppressor {
         if self.global.allows_secret(secret) {
             return Some(Suppression::Allowlist);
         }
+        // Scan-wide "match" regexes are tried on the secret's whole line (gitleaks' regexTarget = line).
+        if !self.global.matches.is_empty() {
+            let line = crate::engine::locate::line_range(bytes, secret_start);
+            if self.global.allows_match(&bytes[line]) {
+                return Some(Suppression::Allowlist);
+            }
+        }
         if inline::is_allowed_inline(bytes, secret_start) {
             return Some(Suppression::Inline);
         }
