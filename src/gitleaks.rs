@@ -213,6 +213,7 @@ fn convert_rule(rule: GitleaksRule, warnings: &mut Vec<String>) -> Result<RuleSy
         negative_examples: Vec::new(),
         example_path: None,
         context_lines: 0,
+        also_match: Vec::new(),
         requires: None,
     })
 }

@@ -409,7 +409,12 @@ impl Engine {
                 };
                 let whole = caps.get(0).expect("group 0 always matches").range();
                 let secret = &hay[span.clone()];
-                if rule.allowlist.allows_match(&hay[whole.clone()]) {
+                if rule.allowlist.allows_match(&hay[whole.clone()])
+                    || !rule
+                        .also_match
+                        .iter()
+                        .all(|r| r.is_match(&hay[whole.clone()]))
+                {
                     continue;
                 }
                 let accepted = self.accept(rule, secret);
@@ -566,6 +571,23 @@ mod tests {
         e.scan("a", b"token=tok_a1b2c3d4", &mut e.scratch(), &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(e.rule(out[0].rule).id, "specific");
+    }
+
+    #[test]
+    fn must_also_match_and_must_not_match() {
+        let e = engine(
+            "[[rule]]\nid = \"t\"\nname = \"t\"\nregex = '''key=([a-z0-9]{8})'''\nkeywords = [\"key=\"]\n\
+             also_match = ['''[0-9]''']\n[rule.allowlist]\nmatches = ['''^key=test''']\n",
+        );
+        let mut out = Vec::new();
+        e.scan(
+            "a",
+            b"key=a1b2c3d4\nkey=abcdefgh\nkey=test1234\n",
+            &mut e.scratch(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].secret, 4..12);
     }
 
     #[test]

@@ -143,6 +143,8 @@ pub struct Rule {
     pub example_path: Option<String>,
     /// Neighbouring lines the regex also sees.
     pub context_lines: usize,
+    /// Regexes the whole match must also match.
+    pub also_match: Vec<Regex>,
     /// A companion rule (by id) that must match within this many lines.
     pub requires: Option<(String, usize)>,
     /// Where it was defined.
@@ -519,6 +521,11 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         .transpose()
         .map_err(|e| fail(format!("bad path regex: {e}")))?;
     let allowlist = Allowlist::compile(&syntax.allowlist).map_err(fail)?;
+    let also_match = syntax
+        .also_match
+        .iter()
+        .map(|r| Regex::new(r).map_err(|e| fail(format!("bad also_match regex `{r}`: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
     let checksum = syntax
         .checksum
         .as_deref()
@@ -541,6 +548,7 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         negative_examples: syntax.negative_examples,
         example_path: syntax.example_path,
         context_lines: syntax.context_lines.min(20),
+        also_match,
         requires: syntax.requires.map(|r| (r.rule, r.within_lines)),
         origin,
         path,

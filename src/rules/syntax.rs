@@ -95,6 +95,10 @@ pub struct RuleSyntax {
     /// companion is on a neighbouring line).
     #[serde(default)]
     pub context_lines: usize,
+    /// Regexes the whole match must also match (the "must also match" of lookahead, on a linear-time
+    /// engine); the allowlist's `matches` are the "must not match".
+    #[serde(default)]
+    pub also_match: Vec<String>,
     /// Another rule that must match nearby for this rule's match to count (a composite rule).
     #[serde(default)]
     pub requires: Option<RequiresSyntax>,
