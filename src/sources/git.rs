@@ -402,20 +402,27 @@ where
         let walked = (|| -> std::result::Result<(), String> {
             let index =
                 gix_pack::index::File::at(&idx, gix_hash::Kind::Sha1).map_err(|e| e.to_string())?;
-            let data =
-                gix_pack::data::File::at(&pack, gix_hash::Kind::Sha1).map_err(|e| e.to_string())?;
+            let map = PackMap::open(&pack).map_err(|e| e.to_string())?;
+            let release = map.releaser();
+            let data = gix_pack::data::File::from_data(map, pack.clone(), gix_hash::Kind::Sha1)
+                .map_err(|e| e.to_string())?;
             let interrupt = std::sync::atomic::AtomicBool::new(false);
             let mut progress = gix_utils::progress::Discard;
             let mut state = PackProcessor {
                 visit: visit.clone(),
                 ids: Vec::new(),
                 sink: &seen_here,
+                objects: 0,
             };
             let processor =
                 move |kind: gix_object::Kind,
                       bytes: &[u8],
                       entry: &gix_pack::index::Entry,
                       _: &dyn gix_utils::progress::Progress| {
+                    state.objects += 1;
+                    if state.objects % RELEASE_EVERY == 0 {
+                        release.release();
+                    }
                     if kind == gix_object::Kind::Blob {
                         if let Ok(oid) = Oid::from_bytes(entry.oid.as_bytes()) {
                             state.ids.push(oid);
@@ -458,6 +465,56 @@ struct PackProcessor<'a, V> {
     visit: V,
     ids: Vec<Oid>,
     sink: &'a std::sync::Mutex<Vec<Oid>>,
+    objects: u64,
+}
+
+/// How many objects a traversal thread decodes between two releases of the pack's resident pages.
+const RELEASE_EVERY: u64 = 32768;
+
+/// The pack file mapped read-only for the pack reader. Its pages are handed back to the kernel now and
+/// then ([`PackReleaser`]): the traversal jumps around the whole file, so without that every page it ever
+/// touched would count as resident memory until the end (the pack of git/git is 318 MiB). Pages come back
+/// from the page cache when touched again.
+struct PackMap(std::sync::Arc<memmap2::Mmap>);
+
+impl PackMap {
+    fn open(path: &Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(path)?;
+        // SAFETY: the pack is opened read-only and packs are immutable once written; a concurrent
+        // `git gc` replaces packs by writing new files, it does not modify this one.
+        let map = unsafe { memmap2::Mmap::map(&file)? };
+        Ok(PackMap(std::sync::Arc::new(map)))
+    }
+
+    fn releaser(&self) -> PackReleaser {
+        PackReleaser(std::sync::Arc::clone(&self.0))
+    }
+}
+
+impl std::ops::Deref for PackMap {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Drops the resident pages of a [`PackMap`].
+#[derive(Clone)]
+struct PackReleaser(std::sync::Arc<memmap2::Mmap>);
+
+impl PackReleaser {
+    fn release(&self) {
+        #[cfg(unix)]
+        // SAFETY: MADV_DONTNEED on a read-only, file-backed private mapping only drops resident pages;
+        // the next access faults them in again from the file, so readers see the same bytes.
+        unsafe {
+            libc::madvise(
+                self.0.as_ptr() as *mut libc::c_void,
+                self.0.len(),
+                libc::MADV_DONTNEED,
+            );
+        }
+    }
 }
 
 impl<V: Clone> Clone for PackProcessor<'_, V> {
@@ -466,6 +523,7 @@ impl<V: Clone> Clone for PackProcessor<'_, V> {
             visit: self.visit.clone(),
             ids: Vec::new(),
             sink: self.sink,
+            objects: 0,
         }
     }
 }
