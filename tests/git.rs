@@ -430,3 +430,50 @@ fn packed_history_is_read_through_the_pack_reader() {
     assert_eq!(packed["findings"][0]["git"]["present_at_head"], false);
     assert_eq!(packed["summary"]["files_scanned"], 3);
 }
+
+#[test]
+fn shallow_clones_and_detached_heads() {
+    let mut repo = TestRepo::new();
+    let first = repo.commit(&[("a.env", Some(&format!("T={}\n", github_token(130))))], "one");
+    repo.commit(&[("b.env", Some(&format!("T={}\n", github_token(131))))], "two");
+    repo.commit(&[("c.txt", Some("three\n"))], "three");
+
+    // detached HEAD: the full audit still walks every ref and HEAD
+    repo.repo.set_head_detached(first).unwrap();
+    let run = scan_git(&repo, &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(run.findings().len(), 2);
+
+    // a shallow clone is scanned as far as it goes, and says so (needs the git command line)
+    let Ok(out) = std::process::Command::new("git").arg("--version").output() else {
+        return;
+    };
+    if !out.status.success() {
+        return;
+    }
+    let shallow = crate::util::TestDir::new();
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "--branch", "master"])
+        .arg(format!("file://{}", repo.path().display()))
+        .arg(shallow.path().join("s"))
+        .status()
+        .unwrap();
+    if !status.success() {
+        // the default branch may be called main
+        let status = std::process::Command::new("git")
+            .args(["clone", "-q", "--depth", "1", "--no-single-branch"])
+            .arg(format!("file://{}", repo.path().display()))
+            .arg(shallow.path().join("s"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let run = TestCommand::new(&["scan", "git", shallow.path().join("s").to_str().unwrap(), "--format", "json"]).run();
+    let doc = run.json();
+    assert!(
+        doc["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("shallow")),
+        "{doc}"
+    );
+    // the one commit present holds the whole tree: both secrets are attributed to it
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2, "{doc}");
+}
