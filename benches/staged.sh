@@ -9,7 +9,7 @@ KEYHOUND=${KEYHOUND:-$HERE/target/release/keyhound}
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 git clone -q "$REPO" "$WORK/repo"
 cd "$WORK/repo"
-file=$(git ls-files | grep -E '\.(c|rs|py|go|js|ts|java|rb)$' | head -1)
+file=$(git ls-files | grep -m1 -E '\.(c|rs|py|go|js|ts|java|rb)$' || true)
 echo "// edited by the benchmark" >> "$file"
 printf 'settings = {"retries": 3}\n' > keyhound-bench-new-file.py
 git add "$file" keyhound-bench-new-file.py
