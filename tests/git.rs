@@ -434,8 +434,14 @@ fn packed_history_is_read_through_the_pack_reader() {
 #[test]
 fn shallow_clones_and_detached_heads() {
     let mut repo = TestRepo::new();
-    let first = repo.commit(&[("a.env", Some(&format!("T={}\n", github_token(130))))], "one");
-    repo.commit(&[("b.env", Some(&format!("T={}\n", github_token(131))))], "two");
+    let first = repo.commit(
+        &[("a.env", Some(&format!("T={}\n", github_token(130))))],
+        "one",
+    );
+    repo.commit(
+        &[("b.env", Some(&format!("T={}\n", github_token(131))))],
+        "two",
+    );
     repo.commit(&[("c.txt", Some("three\n"))], "three");
 
     // detached HEAD: the full audit still walks every ref and HEAD
@@ -468,10 +474,21 @@ fn shallow_clones_and_detached_heads() {
             .unwrap();
         assert!(status.success());
     }
-    let run = TestCommand::new(&["scan", "git", shallow.path().join("s").to_str().unwrap(), "--format", "json"]).run();
+    let run = TestCommand::new(&[
+        "scan",
+        "git",
+        shallow.path().join("s").to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .run();
     let doc = run.json();
     assert!(
-        doc["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("shallow")),
+        doc["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("shallow")),
         "{doc}"
     );
     // the one commit present holds the whole tree: both secrets are attributed to it
