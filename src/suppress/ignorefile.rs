@@ -1,23 +1,28 @@
 //! The ignore file (`.keyhoundignore`): one fingerprint per line, `#` starts a comment. Fingerprints are
 //! hashes, so the file can be committed without repeating the secrets it silences. A `.gitleaksignore`
-//! uses gitleaks' own fingerprint format and is read by the gitleaks-compatibility layer, not here.
+//! (gitleaks' `[commit:]file:rule:line` entries) is read here too, for teams switching tools.
 
 use std::collections::HashSet;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// The text of an optional file: `None` when it does not exist, an error when it cannot be read.
+fn read_if_present(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 /// Reads fingerprints from `path`; a missing file is an empty set.
 pub fn read_fingerprints(path: &Path) -> Result<HashSet<String>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-        Err(source) => {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+    let Some(text) = read_if_present(path)? else {
+        return Ok(HashSet::new());
     };
     parse_fingerprints(&text).map_err(|(line, message)| Error::Config {
         path: path.to_path_buf(),
@@ -49,17 +54,9 @@ pub fn parse_fingerprints(text: &str) -> std::result::Result<HashSet<String>, (u
 /// are not ours, so an entry silences whatever keyhound finds at that file and line. A missing file is an
 /// empty set.
 pub fn read_gitleaks_ignore(path: &Path) -> Result<HashSet<(String, usize)>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-        Err(source) => {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
-    };
-    Ok(parse_gitleaks_ignore(&text))
+    Ok(read_if_present(path)?
+        .map(|text| parse_gitleaks_ignore(&text))
+        .unwrap_or_default())
 }
 
 /// Parses `.gitleaksignore` text into (file, line) pairs; lines that are not fingerprints are skipped,
