@@ -223,21 +223,13 @@ pub fn run() -> Result<ExitCode> {
             let root = scan_root(&paths);
             let scanner = build_scanner(&common, &root, no_ignore)?;
             let outcome = scanner.scan_dirs(&paths);
-            let target = format!(
-                "dir {}",
-                paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
-            finish(&scanner, &common, outcome, Some(root), target)
+            finish(&scanner, &common, outcome, Some(root))
         }
         Command::Scan(ScanCommand::Stdin { common }) => {
             let root = PathBuf::from(".");
             let scanner = build_scanner(&common, &root, false)?;
             let outcome = scanner.scan_stdin();
-            finish(&scanner, &common, outcome, None, "stdin".into())
+            finish(&scanner, &common, outcome, None)
         }
         Command::Scan(ScanCommand::Git {
             path,
@@ -296,8 +288,7 @@ pub fn run() -> Result<ExitCode> {
             let outcome = with_progress(&common, &progress, || {
                 scanner.scan_git(&path, &options, &progress)
             })?;
-            let target = format!("git {}", path.display());
-            finish_with(&scanner, &common, outcome, Some(root), target, Some(vcs))
+            finish_with(&scanner, &common, outcome, Some(root), Some(vcs))
         }
         Command::Scan(ScanCommand::Staged { path, common }) => {
             let repo = keyhound::sources::git::open(&path)?;
@@ -308,7 +299,7 @@ pub fn run() -> Result<ExitCode> {
             drop(repo);
             let scanner = build_scanner(&common, &root, false)?;
             let outcome = scanner.scan_staged(&path)?;
-            finish(&scanner, &common, outcome, Some(root), "staged".into())
+            finish(&scanner, &common, outcome, Some(root))
         }
         Command::Hook(HookCommand::Install { path, force }) => hook_install(&path, force),
         Command::Rules(RulesCommand::List { format, config }) => {
@@ -404,9 +395,8 @@ fn finish(
     args: &ScanArgs,
     outcome: ScanOutcome,
     root: Option<PathBuf>,
-    target: String,
 ) -> Result<ExitCode> {
-    finish_with(scanner, args, outcome, root, target, None)
+    finish_with(scanner, args, outcome, root, None)
 }
 
 /// Runs `scan` with a progress line on stderr when stderr is a terminal.
@@ -517,7 +507,6 @@ fn finish_with(
     args: &ScanArgs,
     mut outcome: ScanOutcome,
     root: Option<PathBuf>,
-    target: String,
     vcs: Option<VersionControl>,
 ) -> Result<ExitCode> {
     for f in &mut outcome.findings {
@@ -538,7 +527,6 @@ fn finish_with(
         rules: scanner.engine().rules(),
         root,
         color,
-        target,
         vcs,
     };
     match &args.report_path {

@@ -31,8 +31,6 @@ pub struct ReportContext<'a> {
     pub root: Option<PathBuf>,
     /// Use ANSI colours (text only; set when writing to a terminal).
     pub color: bool,
-    /// What was scanned, for the header (`dir .`, `git . (range a..b)`).
-    pub target: String,
     /// For history scans: the repository's remote URL and HEAD, for SARIF version control provenance.
     pub vcs: Option<VersionControl>,
 }

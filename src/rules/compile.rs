@@ -95,14 +95,6 @@ impl Allowlist {
         self.paths.iter().any(|r| r.is_match(path.as_bytes()))
     }
 
-    /// True when nothing is allowed.
-    pub fn is_empty(&self) -> bool {
-        self.regexes.is_empty()
-            && self.stopwords.is_empty()
-            && self.paths.is_empty()
-            && self.matches.is_empty()
-    }
-
     /// True when the whole text of a match is allowed.
     pub fn allows_match(&self, matched: &[u8]) -> bool {
         self.matches.iter().any(|r| r.is_match(matched))
@@ -557,15 +549,6 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         secret_group,
         regex: OnceLock::new(),
     })
-}
-
-/// Counts rules per file, for `rules list` summaries.
-pub fn rules_per_file(set: &RuleSet) -> HashMap<&str, usize> {
-    let mut map = HashMap::new();
-    for rule in set.rules() {
-        *map.entry(rule.origin.file.as_str()).or_default() += 1;
-    }
-    map
 }
 
 #[cfg(test)]

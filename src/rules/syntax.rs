@@ -137,13 +137,3 @@ pub struct AllowlistSyntax {
     #[serde(default)]
     pub matches: Vec<String>,
 }
-
-impl AllowlistSyntax {
-    /// True when the allowlist allows nothing.
-    pub fn is_empty(&self) -> bool {
-        self.regexes.is_empty()
-            && self.stopwords.is_empty()
-            && self.paths.is_empty()
-            && self.matches.is_empty()
-    }
-}

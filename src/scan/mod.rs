@@ -192,27 +192,6 @@ impl Scanner {
         outcome
     }
 
-    /// Scans one in-memory blob (used by the library API, tests and benches).
-    pub fn scan_bytes(&self, path: &str, bytes: &[u8]) -> ScanOutcome {
-        let started = Instant::now();
-        let mut scratch = self.engine.scratch();
-        let mut outcome = ScanOutcome::default();
-        let mut matches = Vec::new();
-        self.engine.scan_path(path, &mut matches);
-        self.engine.scan(path, bytes, &mut scratch, &mut matches);
-        self.make_findings(
-            path,
-            bytes,
-            &matches,
-            &mut outcome.findings,
-            &mut outcome.stats,
-        );
-        outcome.stats.files_scanned = 1;
-        outcome.stats.bytes_scanned = bytes.len() as u64;
-        outcome.finish(started);
-        outcome
-    }
-
     /// Turns raw matches in one blob found at `path` into findings, applying confidence and suppression.
     pub fn make_findings(
         &self,
