@@ -202,6 +202,7 @@ fn convert_rule(rule: GitleaksRule, warnings: &mut Vec<String>) -> Result<RuleSy
         secret_group: rule.secret_group.filter(|g| *g > 0),
         keywords,
         min_entropy: rule.entropy,
+        min_randomness: None,
         path: rule.path.as_deref().map(go_regex_to_rust),
         multiline: false,
         confidence: Confidence::Medium,

@@ -16,10 +16,10 @@
 
 pub mod config;
 pub mod engine;
-pub mod entropy;
 pub mod error;
 pub mod finding;
 pub mod gitleaks;
+pub mod randomness;
 pub mod report;
 pub mod rules;
 pub mod scan;

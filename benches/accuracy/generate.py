@@ -273,9 +273,13 @@ GENERIC_NAMES = {
 def generic_value(g, family):
     k = g.r.random()
     if family == "password":
-        return g.password() if k < 0.7 else g.word_password(12, 20)
+        if k < 0.55:
+            return g.password()
+        return g.word_password(12, 20) if k < 0.75 else g.password(8, 11)
     if family == "secret":
-        if k < 0.35:
+        if k < 0.15:
+            return g.s(ALNUM, g.r.randint(12, 16))
+        if k < 0.4:
             return g.hexs(g.pick([32, 48, 64]))
         if k < 0.65:
             return g.b64(g.pick([24, 32, 48]))
@@ -590,6 +594,42 @@ def test_context(path):
     return bool(re.search(r"(^|/)(tests?|spec|fixtures?|dev|examples?)/|test_|_test\.|\.(test|spec)\.|docker-compose|local|README|docs/", path))
 
 
+WORDY = ["super", "secret", "dev", "local", "test", "my", "default", "insecure", "change", "please", "not",
+         "real", "production", "prod", "staging", "app", "api", "key", "token", "jwt", "signing", "session",
+         "cookie", "password", "admin", "company", "demo", "sandbox", "internal", "only", "do", "use", "this",
+         "value", "temporary", "temp", "unsafe", "development", "replace", "before", "deploy", "shared", "team",
+         "service", "backend", "frontend", "server", "client", "hello", "world", "welcome", "master", "access",
+         "private", "spring", "summer", "winter", "dragon", "monkey", "sunshine", "football", "secure", "qa"]
+LEET = {"a": "4", "e": "3", "o": "0", "i": "1", "s": "5", "t": "7"}
+
+
+def word_made(g):
+    """A human-made value: words joined with separators, camel case, digits, a symbol, maybe leetspeak.
+    Sample configs and tests are full of these; Shannon entropy often rates them as high as a key."""
+    while True:
+        words = [g.pick(WORDY) for _ in range(g.r.randint(2, 5))]
+        style = g.r.random()
+        if style < 0.35:
+            v = "".join(w.capitalize() for w in words)
+        elif style < 0.7:
+            v = g.pick(["-", "_", "."]).join(words)
+        elif style < 0.85:
+            v = "".join(words)
+        else:
+            v = "_".join(words).upper()
+        if g.chance(0.3):
+            v = "".join(LEET.get(c, c) if g.chance(0.6) else c for c in v)
+        if g.chance(0.5):
+            v += g.pick([str(g.r.randint(2015, 2026)), str(g.r.randint(1, 999)), "123", "1"])
+        if g.chance(0.3):
+            v += g.pick(["!", "#", "@", "$"])
+        if 16 <= len(v) <= 48:
+            break
+    n = g.pick(["JWT_SECRET", "SESSION_SECRET", "SECRET_KEY", "APP_SECRET", "PASSWORD", "ADMIN_PASSWORD",
+                "DB_PASSWORD", "API_KEY", "AUTH_TOKEN", "ACCESS_TOKEN", "COOKIE_SECRET", "SIGNING_SECRET"])
+    return D("word-made", "word-made-value", v, n, "generic")
+
+
 def decoy(g, ft, fam, path=""):
     """One decoy group suitable for file type ft (family fam: a code language or 'config') at path."""
     code = fam in CODE_FAMILIES
@@ -600,6 +640,8 @@ def decoy(g, ft, fam, path=""):
     if test_context(path) and g.chance(0.4):
         r = 0.87 + 0.07 * g.r.random() * 0.7      # a weak test value or a local-development URL
     name, target = g.pick(SECRETISH_NAMES)
+    if g.chance(0.12):
+        return [word_made(g)]
     if r < 0.22:                                       # placeholders
         k = g.r.random()
         if code and k < 0.45:

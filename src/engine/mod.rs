@@ -10,7 +10,7 @@ pub mod selftest;
 
 use std::ops::Range;
 
-use crate::entropy::shannon;
+use crate::randomness::{self, shannon};
 use crate::rules::{Confidence, Rule, RuleSet};
 use prefilter::Prefilter;
 
@@ -443,6 +443,12 @@ impl Engine {
         }
         let entropy = shannon(secret);
         if rule.min_entropy.is_some_and(|min| entropy < min) {
+            return None;
+        }
+        if rule
+            .min_randomness
+            .is_some_and(|min| randomness::estimate(secret).per_char < min)
+        {
             return None;
         }
         if let Some(check) = rule.checksum {

@@ -116,6 +116,8 @@ pub struct Rule {
     pub keywords: Vec<String>,
     /// Entropy gate on the secret.
     pub min_entropy: Option<f64>,
+    /// Guessability gate on the secret (bits per character).
+    pub min_randomness: Option<f64>,
     /// The regex may run past the keyword's line.
     pub multiline: bool,
     /// Structure check on the secret.
@@ -506,6 +508,13 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
             )));
         }
     }
+    if let Some(r) = syntax.min_randomness {
+        if !(0.0..=8.0).contains(&r) {
+            return Err(fail(format!(
+                "min_randomness {r} is outside 0..=8 bits per character"
+            )));
+        }
+    }
     let path = syntax
         .path
         .as_deref()
@@ -531,6 +540,7 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         confidence: syntax.confidence,
         keywords: syntax.keywords,
         min_entropy: syntax.min_entropy,
+        min_randomness: syntax.min_randomness,
         multiline: syntax.multiline,
         checksum,
         generic: syntax.tags.iter().any(|t| t == "generic"),

@@ -61,6 +61,10 @@ pub struct RuleSyntax {
     /// Minimum Shannon entropy (bits per byte) of the secret.
     #[serde(default)]
     pub min_entropy: Option<f64>,
+    /// Minimum estimated guessing bits per character of the secret (see [`crate::randomness::estimate`]):
+    /// the dictionary-aware gate generic rules use instead of entropy alone.
+    #[serde(default)]
+    pub min_randomness: Option<f64>,
     /// Only files whose path matches this regex; with no `regex`, the file itself is the finding.
     #[serde(default)]
     pub path: Option<String>,
