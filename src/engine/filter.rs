@@ -191,6 +191,16 @@ pub fn is_not_a_secret_value(v: &[u8]) -> bool {
     {
         return true;
     }
+    // SOPS-encrypted values (`ENC[AES256_GCM,data:...]`) are meant to be committed
+    if s.starts_with("ENC[") {
+        return true;
+    }
+    // regex classes and quantifiers, slices and indexing: `[0-9]{11}`, `[A-Za-z]+`, `key[:37]`, `x[i]`
+    if let Some(open) = s.find('[') {
+        if s[open..].contains(']') {
+            return true;
+        }
+    }
     false
 }
 
@@ -262,6 +272,9 @@ mod tests {
             "client_ref_count++",
             "$SERVERDIR/auth.db",
             "home-pass",
+            "ENC[AES256_GCM",
+            "ntn_[0-9]{11}[A-Za-z0-9]{32}",
+            "auxSecret[:37]",
         ] {
             assert!(is_not_a_secret_value(v.as_bytes()), "{v}");
         }
