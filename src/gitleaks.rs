@@ -216,6 +216,7 @@ fn convert_rule(rule: GitleaksRule, warnings: &mut Vec<String>) -> Result<RuleSy
         context_lines: 0,
         also_match: Vec::new(),
         requires: None,
+        companion_only: false,
     })
 }
 

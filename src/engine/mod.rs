@@ -332,6 +332,16 @@ impl Engine {
         // hide another rule's match yet; the caller resolves those overlaps per path.
         self.drop_overlapped(out, first, path.is_none());
         self.pair_composites(bytes, out, first);
+        // companions have done their job; a rule checking its own examples still sees its matches
+        let mut i = first;
+        while i < out.len() {
+            let r = out[i].rule;
+            if self.rule(r).companion_only && only != Some(r as u32) {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
+        }
         if !rejected.is_empty() {
             let mut i = first;
             while i < out.len() {

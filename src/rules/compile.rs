@@ -141,6 +141,8 @@ pub struct Rule {
     pub also_match: Vec<Regex>,
     /// A companion rule (by id) that must match within this many lines.
     pub requires: Option<(String, usize)>,
+    /// Never reported by itself; only a composite rule's companion.
+    pub companion_only: bool,
     /// Where it was defined.
     pub origin: RuleOrigin,
     /// Only paths matching this.
@@ -256,20 +258,34 @@ impl RuleSet {
         }
     }
 
-    /// Every composite rule's companion must exist.
+    /// Every composite rule's companion must exist, and every companion-only rule must be some
+    /// composite rule's companion (otherwise it could never show up).
     fn check_requires(&self) -> Vec<Error> {
-        self.rules
-            .iter()
-            .filter_map(|r| {
-                let (id, _) = r.requires.as_ref()?;
-                self.get(id).is_none().then(|| Error::RuleFile {
-                    file: r.origin.file.clone(),
-                    line: r.origin.line,
-                    rule: Some(r.id.clone()),
-                    message: format!("requires unknown rule `{id}`"),
-                })
+        let fail = |r: &Rule, message: String| Error::RuleFile {
+            file: r.origin.file.clone(),
+            line: r.origin.line,
+            rule: Some(r.id.clone()),
+            message,
+        };
+        let unknown = self.rules.iter().filter_map(|r| {
+            let (id, _) = r.requires.as_ref()?;
+            self.get(id)
+                .is_none()
+                .then(|| fail(r, format!("requires unknown rule `{id}`")))
+        });
+        let unused = self.rules.iter().filter_map(|r| {
+            let required = self
+                .rules
+                .iter()
+                .any(|o| o.requires.as_ref().is_some_and(|(id, _)| *id == r.id));
+            (r.companion_only && !required).then(|| {
+                fail(
+                    r,
+                    "companion_only, but no rule requires it, so it can never be reported".into(),
+                )
             })
-            .collect()
+        });
+        unknown.chain(unused).collect()
     }
 
     /// Adds a rule; a duplicate id is an error that names both definitions.
@@ -552,6 +568,7 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         context_lines: syntax.context_lines.min(20),
         also_match,
         requires: syntax.requires.map(|r| (r.rule, r.within_lines)),
+        companion_only: syntax.companion_only,
         origin,
         path,
         allowlist,
@@ -574,6 +591,25 @@ mod tests {
             .to_string();
         assert!(
             err.starts_with("my.toml:2: rule `ok-rule`: bad regex"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn composite_companions_must_exist_and_be_used() {
+        let text = "[[rule]]\nid = \"pair\"\nname = \"x\"\nregex = '(abc)'\nkeywords = [\"abc\"]\n\
+                    requires = { rule = \"nope\", within_lines = 2 }\n\
+                    [[rule]]\nid = \"lonely\"\nname = \"y\"\nregex = '(abd)'\nkeywords = [\"abd\"]\n\
+                    companion_only = true\n";
+        let err = RuleSet::from_sources([("f.toml", text)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("f.toml:2: rule `pair`: requires unknown rule `nope`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("f.toml:8: rule `lonely`: companion_only, but no rule"),
             "{err}"
         );
     }

@@ -106,6 +106,10 @@ pub struct RuleSyntax {
     /// Another rule that must match nearby for this rule's match to count (a composite rule).
     #[serde(default)]
     pub requires: Option<RequiresSyntax>,
+    /// Matches only to complete a composite rule (an OAuth client ID is not a secret by itself): never
+    /// reported on its own.
+    #[serde(default)]
+    pub companion_only: bool,
 }
 
 /// A composite rule's companion: a match of rule `rule` within `within_lines` lines.
