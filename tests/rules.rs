@@ -118,3 +118,19 @@ fn rule_set_is_broad() {
         );
     }
 }
+
+#[test]
+fn every_rule_is_in_the_rules_readme_table() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/README.md"),
+    )
+    .unwrap();
+    let rules = RuleSet::builtin().unwrap();
+    let missing: Vec<&str> = rules
+        .rules()
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !readme.contains(&format!("`{id}`")))
+        .collect();
+    assert!(missing.is_empty(), "not in rules/README.md: {missing:?}");
+}
