@@ -652,6 +652,47 @@ fn composite_rule_reports_both_parts() {
 }
 
 #[test]
+fn client_secret_pairs_with_its_client_id_and_stands_alone_as_generic() {
+    let dir = TestDir::new();
+    let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let client_id = format!("0oa{}", random_token(120, 17, alnum));
+    let paired = random_token(121, 32, alnum);
+    let lonely = random_token(122, 32, alnum);
+    dir.write(
+        "okta.env",
+        format!("OKTA_CLIENT_ID={client_id}\nOKTA_CLIENT_SECRET={paired}\n"),
+    );
+    dir.write("lone.env", format!("CLIENT_SECRET={lonely}\n"));
+    dir.write("id-only.yml", format!("client_id: {client_id}\n"));
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    // the client ID alone is no finding; a lone client secret is still a (generic) secret
+    assert_eq!(
+        run.findings(),
+        vec![
+            ("lone.env".to_string(), 1, "generic-secret".to_string()),
+            (
+                "okta.env".to_string(),
+                2,
+                "oauth-client-secret-near-client-id".to_string()
+            ),
+        ],
+        "{}",
+        run.stdout()
+    );
+    let doc = run.json();
+    let pair = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "okta.env")
+        .unwrap();
+    assert_eq!(pair["confidence"], "medium");
+    assert_eq!(pair["related"]["rule_id"], "oauth-client-id");
+    assert_eq!(pair["related"]["line"], 1);
+    assert!(!run.stdout().contains(&paired) && !run.stdout().contains(&client_id));
+}
+
+#[test]
 fn a_gitleaks_config_is_read_as_is() {
     let dir = TestDir::new();
     let acme = format!(

@@ -328,9 +328,8 @@ impl Engine {
 
         let found = &mut out[first..];
         found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
-        // Without a path, a path-restricted rule may not apply where the blob is found, so it must not
-        // hide another rule's match yet; the caller resolves those overlaps per path.
-        self.drop_overlapped(out, first, path.is_none());
+        // Composites pair before overlaps are resolved: an unpaired composite match must not hide the
+        // lower-confidence match it overlaps (a lone client_secret is still a generic secret).
         self.pair_composites(bytes, out, first);
         // companions have done their job; a rule checking its own examples still sees its matches
         let mut i = first;
@@ -342,6 +341,9 @@ impl Engine {
                 i += 1;
             }
         }
+        // Without a path, a path-restricted rule may not apply where the blob is found, so it must not
+        // hide another rule's match yet; the caller resolves those overlaps per path.
+        self.drop_overlapped(out, first, path.is_none());
         if !rejected.is_empty() {
             let mut i = first;
             while i < out.len() {
