@@ -1,6 +1,14 @@
 //! Suppression of values that are obviously not secrets: placeholders, templates, variable references and
 //! degenerate strings. Applied to every rule's captured secret before it becomes a finding.
 
+use crate::randomness;
+
+/// Credentials published by their vendor for local development, identical on every machine.
+const WELL_KNOWN_PUBLIC: &[&str] = &[
+    // Azurite / Azure Storage Emulator account key for devstoreaccount1
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+];
+
 /// Substrings (lowercase) that mark a documentation or template value.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "example",
@@ -32,6 +40,9 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 
 /// True when `secret` is a placeholder rather than a credential.
 pub fn is_placeholder(secret: &[u8]) -> bool {
+    if WELL_KNOWN_PUBLIC.iter().any(|k| secret == k.as_bytes()) {
+        return true;
+    }
     let lower = secret.to_ascii_lowercase();
     if lower.starts_with(b"your") {
         return true;
@@ -95,18 +106,22 @@ pub fn is_not_a_secret_value(v: &[u8]) -> bool {
     }) {
         return true;
     }
-    // identifiers and dotted names without digits: `self.password`, `DB_PASSWORD`, `getSecret`
+    // Identifiers and dotted names: `self.password`, `DB_PASSWORD`, `getSecret`, and snake/kebab/dotted
+    // names whose parts are words or short suffixes (`bearer_access_token_v2`). Made of words, they are
+    // cheap to guess; a random letters-only token (`BywNjrkAnmTGgmQX_ljqSaBOMavV`) is not.
+    let wordy = || randomness::estimate(v).per_char < 3.5;
     if s.bytes()
         .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.' || b == b'-')
+        && wordy()
     {
         return true;
     }
-    // snake/kebab/dotted names: every part is a word or a short suffix (`bearer_access_token_v2`)
     let segments: Vec<&str> = s.split(['_', '-', '.']).filter(|p| !p.is_empty()).collect();
     if segments.len() >= 2
         && segments
             .iter()
             .all(|p| p.bytes().all(|b| b.is_ascii_alphabetic()) || p.len() <= 3)
+        && wordy()
     {
         return true;
     }
@@ -275,8 +290,13 @@ mod tests {
             "ENC[AES256_GCM",
             "ntn_[0-9]{11}[A-Za-z0-9]{32}",
             "auxSecret[:37]",
+            "bearer_access_token_v2",
         ] {
             assert!(is_not_a_secret_value(v.as_bytes()), "{v}");
+        }
+        // random letters are not an identifier, with or without separators
+        for v in ["BywNjrkAnmTGgmQXCFjMt_ljqSaBOMavV", "qKzvHxWmPlrTgBnY"] {
+            assert!(!is_not_a_secret_value(v.as_bytes()), "{v}");
         }
         for v in [
             "Zq8mK2pL9vXw3RtY",
