@@ -109,19 +109,28 @@ pub fn is_not_a_secret_value(v: &[u8]) -> bool {
     // Identifiers and dotted names: `self.password`, `DB_PASSWORD`, `getSecret`, and snake/kebab/dotted
     // names whose parts are words or short suffixes (`bearer_access_token_v2`). Made of words, they are
     // cheap to guess; a random letters-only token (`BywNjrkAnmTGgmQX_ljqSaBOMavV`) is not.
+    // Unknown words (`pw_gecos`, `dir.Odiarnfc`) still read as names by their casing: lower, UPPER or
+    // camel case with few humps, where random letters are about half upper case.
     let wordy = || randomness::estimate(v).per_char < 3.5;
+    let segments: Vec<&str> = s.split(['_', '-', '.']).filter(|p| !p.is_empty()).collect();
+    let name_cased = || {
+        segments.iter().all(|p| {
+            let letters = p.bytes().filter(u8::is_ascii_alphabetic).count();
+            let upper = p.bytes().filter(u8::is_ascii_uppercase).count();
+            p.len() <= 20 && (upper == letters || upper * 10 <= letters * 3)
+        })
+    };
     if s.bytes()
         .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.' || b == b'-')
-        && wordy()
+        && (wordy() || name_cased())
     {
         return true;
     }
-    let segments: Vec<&str> = s.split(['_', '-', '.']).filter(|p| !p.is_empty()).collect();
     if segments.len() >= 2
         && segments
             .iter()
             .all(|p| p.bytes().all(|b| b.is_ascii_alphabetic()) || p.len() <= 3)
-        && wordy()
+        && (wordy() || name_cased())
     {
         return true;
     }
@@ -291,6 +300,8 @@ mod tests {
             "ntn_[0-9]{11}[A-Za-z0-9]{32}",
             "auxSecret[:37]",
             "bearer_access_token_v2",
+            "pw_gecos",
+            "dir.Odiarnfc",
         ] {
             assert!(is_not_a_secret_value(v.as_bytes()), "{v}");
         }
