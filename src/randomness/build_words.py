@@ -33,6 +33,13 @@ oracle jwt session cookie signing signature encryption crypto cipher hash salt p
 github gitlab aws azure gcp google docker kube kubernetes jenkins travis circle heroku vercel stripe
 slack discord twilio openai company acme contoso corp inc org team project
 one two three four five six seven eight nine ten hundred thousand
+deploy deployment release build pipeline cluster node worker queue cache storage bucket backup monitor
+metrics logging gateway proxy ingress backend frontend webhook callback upload download payment billing
+invoice customer order account profile email mail notify notification report analytics search index
+vault config settings env environment region zone tenant partner vendor mobile web site portal dashboard
+console platform infra ops devops cloud edge core main primary secondary replica readonly readwrite
+write read system sys operator manager owner member anonymous global legacy new old next beta alpha
+canary preview live secure safe strong random generated unique temporary temp
 """.split()
 
 TWO_LETTER = "my me is it to of in on no go db id ok up we us an as at be by do if or so he".split()

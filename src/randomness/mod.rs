@@ -153,9 +153,11 @@ pub fn estimate(value: &[u8]) -> Randomness {
                 relax(i + len, bits);
             }
         }
-        // digit patterns: years, runs of one digit, ascending or descending sequences
+        // digit patterns: any run costs its digits (log2 10 each, not the whole alphabet), years,
+        // runs of one digit, ascending or descending sequences
         let digits = value[i..].iter().take_while(|b| b.is_ascii_digit()).count();
         if digits >= 2 {
+            relax(i + digits, digits as f64 * 10f64.log2() + 1.0);
             if digits >= 4 && matches!(&value[i..i + 2], b"19" | b"20") {
                 relax(i + 4, 7.0);
             }
