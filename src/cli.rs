@@ -594,6 +594,10 @@ fn rules_list(format: ListFormat, config: Option<&Path>) -> Result<ExitCode> {
                         "id": r.id, "name": r.name, "description": r.description,
                         "confidence": r.confidence.as_str(), "keywords": r.keywords,
                         "file": r.origin.file, "references": r.references,
+                        "requires": r.requires.as_ref().map(|(id, lines)| {
+                            serde_json::json!({"rule": id, "within_lines": lines})
+                        }),
+                        "companion_only": r.companion_only,
                     })
                 })
                 .collect();
@@ -614,7 +618,11 @@ fn rules_list(format: ListFormat, config: Option<&Path>) -> Result<ExitCode> {
                     r.id,
                     r.confidence.as_str(),
                     truncate(&kws, 30),
-                    r.name
+                    if r.companion_only {
+                        format!("{} (only with a composite rule, never alone)", r.name)
+                    } else {
+                        r.name.clone()
+                    }
                 )?;
             }
             writeln!(w, "{} rules", rules.len())?;
