@@ -1,8 +1,6 @@
 //! Suppression of values that are obviously not secrets: placeholders, templates, variable references and
 //! degenerate strings. Applied to every rule's captured secret before it becomes a finding.
 
-use crate::randomness;
-
 /// Credentials published by their vendor for local development, identical on every machine.
 const WELL_KNOWN_PUBLIC: &[&str] = &[
     // Azurite / Azure Storage Emulator account key for devstoreaccount1
@@ -79,7 +77,10 @@ pub fn is_reference(secret: &[u8]) -> bool {
 
 /// True for values a generic `key = value` rule should not report: code, identifiers, numbers, hashes,
 /// UUIDs, versions, paths and plain URLs. Provider rules never use this: their formats are exact.
-pub fn is_not_a_secret_value(v: &[u8]) -> bool {
+///
+/// `per_char` gives the value's estimated guessing bits per character (computed by the caller at most
+/// once, since its gates may need it too; see `crate::randomness::estimate`).
+pub fn is_not_a_secret_value(v: &[u8], per_char: impl Fn() -> f64) -> bool {
     let Ok(s) = std::str::from_utf8(v) else {
         return false;
     };
@@ -111,7 +112,7 @@ pub fn is_not_a_secret_value(v: &[u8]) -> bool {
     // cheap to guess; a random letters-only token (`BywNjrkAnmTGgmQX_ljqSaBOMavV`) is not.
     // Unknown words (`pw_gecos`, `dir.Odiarnfc`) still read as names by their casing: lower, UPPER or
     // camel case with few humps, where random letters are about half upper case.
-    let wordy = || randomness::estimate(v).per_char < 3.5;
+    let wordy = || per_char() < 3.5;
     let segments: Vec<&str> = s.split(['_', '-', '.']).filter(|p| !p.is_empty()).collect();
     let name_cased = || {
         segments.iter().all(|p| {
@@ -254,6 +255,12 @@ pub fn is_template_path(path: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn not_secret(v: &str) -> bool {
+        is_not_a_secret_value(v.as_bytes(), || {
+            crate::randomness::estimate(v.as_bytes()).per_char
+        })
+    }
+
     #[test]
     fn placeholders() {
         for p in [
@@ -303,18 +310,18 @@ mod tests {
             "pw_gecos",
             "dir.Odiarnfc",
         ] {
-            assert!(is_not_a_secret_value(v.as_bytes()), "{v}");
+            assert!(not_secret(v), "{v}");
         }
         // random letters are not an identifier, with or without separators
         for v in ["BywNjrkAnmTGgmQXCFjMt_ljqSaBOMavV", "qKzvHxWmPlrTgBnY"] {
-            assert!(!is_not_a_secret_value(v.as_bytes()), "{v}");
+            assert!(!not_secret(v), "{v}");
         }
         for v in [
             "Zq8mK2pL9vXw3RtY",
             "hJ7#kL2$mN9qR4tW",
             "a1B2c3D4e5F6g7H8i9J0",
         ] {
-            assert!(!is_not_a_secret_value(v.as_bytes()), "{v}");
+            assert!(!not_secret(v), "{v}");
         }
     }
 

@@ -457,10 +457,10 @@ impl Engine {
         if rule.min_entropy.is_some_and(|min| entropy < min) {
             return None;
         }
-        if rule
-            .min_randomness
-            .is_some_and(|min| randomness::estimate(secret).per_char < min)
-        {
+        // estimated at most once per secret, and only when a gate asks for it
+        let guess = std::cell::OnceCell::new();
+        let per_char = || *guess.get_or_init(|| randomness::estimate(secret).per_char);
+        if rule.min_randomness.is_some_and(|min| per_char() < min) {
             return None;
         }
         if let Some(check) = rule.checksum {
@@ -471,7 +471,7 @@ impl Engine {
         if filter::is_placeholder(secret) || filter::is_reference(secret) {
             return None;
         }
-        if rule.generic && filter::is_not_a_secret_value(secret) {
+        if rule.generic && filter::is_not_a_secret_value(secret, per_char) {
             return None;
         }
         if rule.allowlist.allows_secret(secret) {

@@ -30,9 +30,6 @@ pub struct Randomness {
     pub bits: f64,
     /// `bits` divided by the value's length.
     pub per_char: f64,
-    /// Segments in the cheapest construction. Characters per segment is how efficiently a tokenizer
-    /// encodes the value: about 1 for random text, 4 and more for words.
-    pub segments: usize,
 }
 
 /// Ranked vocabulary, most common first; see `build_words.py` for where it comes from.
@@ -108,14 +105,12 @@ pub fn estimate(value: &[u8]) -> Randomness {
         return Randomness {
             bits: 0.0,
             per_char: 0.0,
-            segments: 0,
         };
     }
     let dict = dictionary();
     let brute = brute_force_bits(value);
-    // cost[i]: cheapest bits for value[..i]; segs[i]: segments used for it
+    // cost[i]: cheapest bits for value[..i]
     let mut cost = vec![f64::INFINITY; n + 1];
-    let mut segs = vec![0usize; n + 1];
     cost[0] = 0.0;
     let mut word = [0u8; MAX_WORD];
     for i in 0..n {
@@ -126,7 +121,6 @@ pub fn estimate(value: &[u8]) -> Randomness {
             let c = cost[i] + bits;
             if c < cost[end] {
                 cost[end] = c;
-                segs[end] = segs[i] + 1;
             }
         };
         // one character by brute force; a separator between words is one of a handful
@@ -183,7 +177,6 @@ pub fn estimate(value: &[u8]) -> Randomness {
     Randomness {
         bits,
         per_char: bits / n as f64,
-        segments: segs[n],
     }
 }
 
