@@ -9,12 +9,13 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use keyhound::config::{Config, DEFAULT_CONFIG_NAME, DEFAULT_IGNORE_NAME};
+use keyhound::config::{Config, ConfigRequest, WorkTree};
 use keyhound::engine::{selftest, Engine};
+use keyhound::outcome::ScanOutcome;
 use keyhound::report::{self, Format, ReportContext, VersionControl};
 use keyhound::rules::{Confidence, RuleSet};
 use keyhound::scan::git::{GitProgress, GitScanOptions};
-use keyhound::scan::{ScanOptions, ScanOutcome, Scanner};
+use keyhound::scan::{ScanOptions, Scanner};
 use keyhound::sources::git::Selection;
 use std::sync::atomic::Ordering;
 
@@ -220,14 +221,13 @@ pub fn run() -> Result<ExitCode> {
             no_ignore,
             common,
         }) => {
-            let root = scan_root(&paths);
-            let scanner = build_scanner(&common, &root, no_ignore)?;
+            let store = WorkTree::for_scan_paths(&paths);
+            let scanner = build_scanner(&common, &store, no_ignore)?;
             let outcome = scanner.scan_dirs(&paths);
-            finish(&scanner, &common, outcome, Some(root))
+            finish(&scanner, &common, outcome, Some(store.root().to_path_buf()))
         }
         Command::Scan(ScanCommand::Stdin { common }) => {
-            let root = PathBuf::from(".");
-            let scanner = build_scanner(&common, &root, false)?;
+            let scanner = build_scanner(&common, &WorkTree::new("."), false)?;
             let outcome = scanner.scan_stdin();
             finish(&scanner, &common, outcome, None)
         }
@@ -279,7 +279,7 @@ pub fn run() -> Result<ExitCode> {
             };
             drop(head);
             drop(repo);
-            let scanner = build_scanner(&common, &root, false)?;
+            let scanner = build_scanner(&common, &WorkTree::new(&root), false)?;
             let progress = GitProgress::default();
             let options = GitScanOptions {
                 selection,
@@ -297,7 +297,7 @@ pub fn run() -> Result<ExitCode> {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| path.clone());
             drop(repo);
-            let scanner = build_scanner(&common, &root, false)?;
+            let scanner = build_scanner(&common, &WorkTree::new(&root), false)?;
             let outcome = scanner.scan_staged(&path)?;
             finish(&scanner, &common, outcome, Some(root))
         }
@@ -309,57 +309,18 @@ pub fn run() -> Result<ExitCode> {
     }
 }
 
-/// The directory config and ignore files are looked up in: the single directory scanned, else `.`.
-fn scan_root(paths: &[PathBuf]) -> PathBuf {
-    match paths {
-        [one] if one.is_dir() => one.clone(),
-        _ => PathBuf::from("."),
-    }
-}
-
-fn load_rules(config: &Config) -> Result<RuleSet> {
-    let mut rules = RuleSet::builtin().context("loading built-in rules")?;
-    config.apply_to_rules(&mut rules)?;
-    Ok(rules)
-}
-
-fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanner> {
-    let (config_path, explicit) = match &args.config {
-        Some(p) => (p.clone(), true),
-        // A repository that still carries a gitleaks config keeps its rules and allowlists.
-        None if !root.join(DEFAULT_CONFIG_NAME).exists()
-            && root.join(".gitleaks.toml").exists() =>
-        {
-            (root.join(".gitleaks.toml"), false)
-        }
-        None => (root.join(DEFAULT_CONFIG_NAME), false),
+fn build_scanner(args: &ScanArgs, store: &WorkTree, no_ignore: bool) -> Result<Scanner> {
+    let request = ConfigRequest {
+        config: args.config.clone(),
+        ignore_file: args.ignore_file.clone(),
     };
-    let config = Config::load(&config_path, explicit)?;
+    let resolved = keyhound::config::resolve(store, &request)?;
     if !args.quiet {
-        for w in &config.warnings {
-            eprintln!("keyhound: note: {}: {w}", config_path.display());
-        }
-    }
-    let rules = load_rules(&config)?;
-    let ignore_path = match &args.ignore_file {
-        Some(p) => {
-            if !p.exists() {
-                bail!("ignore file {} does not exist", p.display());
+        if let Some(path) = &resolved.config.path {
+            for w in &resolved.config.warnings {
+                eprintln!("keyhound: note: {}: {w}", path.display());
             }
-            p.clone()
         }
-        None => root.join(DEFAULT_IGNORE_NAME),
-    };
-    // Teams coming from gitleaks keep their reviewed findings.
-    let gitleaks_ignore = root.join(".gitleaksignore");
-    let mut suppressor = config.suppressor(Some(&ignore_path), Some(&gitleaks_ignore))?;
-    // The config's own rule examples are not leaks.
-    if let Some(rel) = config.path.as_deref().and_then(|p| relative_to(p, root)) {
-        let pattern = format!("^{}$", regex::escape(&rel));
-        suppressor
-            .global
-            .paths
-            .push(regex::bytes::Regex::new(&pattern)?);
     }
     let options = ScanOptions {
         max_file_size: args.max_file_size,
@@ -372,21 +333,10 @@ fn build_scanner(args: &ScanArgs, root: &Path, no_ignore: bool) -> Result<Scanne
         },
     };
     Ok(Scanner::new(
-        Engine::new(rules).with_decode_depth(args.decode_depth),
-        suppressor,
+        Engine::new(resolved.rules).with_decode_depth(args.decode_depth),
+        resolved.suppressor,
         options,
     ))
-}
-
-/// `path` relative to `root` with `/` separators, when it lies inside it.
-fn relative_to(path: &Path, root: &Path) -> Option<String> {
-    let path = std::fs::canonicalize(path).ok()?;
-    let root = std::fs::canonicalize(root).ok()?;
-    let rel = path.strip_prefix(&root).ok()?;
-    Some(
-        rel.to_string_lossy()
-            .replace(std::path::MAIN_SEPARATOR, "/"),
-    )
 }
 
 /// Writes the report and messages, and decides the exit code.
@@ -581,7 +531,7 @@ fn rules_list(format: ListFormat, config: Option<&Path>) -> Result<ExitCode> {
         Some(p) => Config::load(p, true)?,
         None => Config::default(),
     };
-    let rules = load_rules(&config)?;
+    let rules = config.rules()?;
     let stdout = std::io::stdout();
     let mut w = BufWriter::new(stdout.lock());
     match format {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::scan::ScanOutcome;
+use crate::outcome::ScanOutcome;
 
 use super::JSON_SCHEMA_VERSION;
 

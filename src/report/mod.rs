@@ -8,8 +8,8 @@ pub mod text;
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::outcome::ScanOutcome;
 use crate::rules::RuleSet;
-use crate::scan::ScanOutcome;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

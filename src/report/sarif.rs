@@ -14,8 +14,8 @@ use serde_sarif::sarif::{
 };
 
 use crate::finding::Finding;
+use crate::outcome::ScanOutcome;
 use crate::rules::{Confidence, Rule};
-use crate::scan::ScanOutcome;
 
 use super::ReportContext;
 

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::scan::{format_duration, ScanOutcome, ScanStats};
+use crate::outcome::{format_duration, ScanOutcome, ScanStats};
 
 use super::ReportContext;
 

@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use git2::{Oid, Repository};
 
-use super::{ScanError, ScanOutcome, ScanStats, Scanner};
+use super::Scanner;
 use crate::engine::{RawMatch, Scratch};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, GitProvenance};
+use crate::outcome::{ScanError, ScanOutcome, ScanStats};
 use crate::sources::git::{self, BlobRead, History, Selection};
 use crate::sources::looks_binary;
 use crate::sources::SkipReason;

@@ -3,12 +3,11 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use serde::Serialize;
+use std::time::Instant;
 
 use crate::engine::{locate, Engine, RawMatch, Scratch};
 use crate::finding::{fingerprint, redact, Finding, RelatedPart};
+use crate::outcome::{ScanError, ScanOutcome, ScanStats};
 use crate::rules::Confidence;
 use crate::sources::dir::{self, DirOptions, ItemSink};
 use crate::sources::{stdin, Item, SkipReason};
@@ -37,81 +36,6 @@ impl Default for ScanOptions {
             no_ignore: false,
             min_confidence: Confidence::Low,
         }
-    }
-}
-
-/// One input that could not be read.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ScanError {
-    /// The path (or object id) that failed.
-    pub path: String,
-    /// What went wrong.
-    pub message: String,
-}
-
-/// Counters of a scan.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ScanStats {
-    /// Files (or blobs) whose content was scanned.
-    pub files_scanned: u64,
-    /// Bytes of content scanned.
-    pub bytes_scanned: u64,
-    /// Files skipped as binary.
-    pub skipped_binary: u64,
-    /// Files skipped as larger than the size limit.
-    pub skipped_too_large: u64,
-    /// Symbolic links not followed.
-    pub skipped_symlinks: u64,
-    /// Findings silenced by the config allowlist, inline markers or the ignore file.
-    pub suppressed: u64,
-    /// Findings reported.
-    pub findings: u64,
-    /// Inputs that could not be read.
-    pub errors: u64,
-    /// Wall-clock seconds.
-    pub duration_secs: f64,
-}
-
-impl ScanStats {
-    fn add(&mut self, other: &ScanStats) {
-        self.files_scanned += other.files_scanned;
-        self.bytes_scanned += other.bytes_scanned;
-        self.skipped_binary += other.skipped_binary;
-        self.skipped_too_large += other.skipped_too_large;
-        self.skipped_symlinks += other.skipped_symlinks;
-        self.suppressed += other.suppressed;
-        self.errors += other.errors;
-    }
-
-    /// Files skipped for any reason.
-    pub fn skipped(&self) -> u64 {
-        self.skipped_binary + self.skipped_too_large + self.skipped_symlinks
-    }
-}
-
-/// What a scan produced.
-#[derive(Debug, Default)]
-pub struct ScanOutcome {
-    /// Findings in stable order (path, line, column, rule).
-    pub findings: Vec<Finding>,
-    /// Inputs that failed; non-empty means the scan is incomplete.
-    pub errors: Vec<ScanError>,
-    /// Counters.
-    pub stats: ScanStats,
-    /// Notes worth telling the user (a shallow clone, submodules not followed).
-    pub notes: Vec<String>,
-}
-
-impl ScanOutcome {
-    /// Sorts findings into their stable order and fills in the counters that depend on them.
-    pub fn finish(&mut self, started: Instant) {
-        self.findings.sort_by(|a, b| {
-            (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
-        });
-        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
-        self.stats.findings = self.findings.len() as u64;
-        self.stats.errors = self.errors.len() as u64;
-        self.stats.duration_secs = started.elapsed().as_secs_f64();
     }
 }
 
@@ -424,15 +348,5 @@ impl Drop for Worker<'_> {
         shared.findings.append(&mut self.local.findings);
         shared.errors.append(&mut self.local.errors);
         shared.stats.add(&self.local.stats);
-    }
-}
-
-/// Seconds as a [`Duration`]-like display value.
-pub fn format_duration(secs: f64) -> String {
-    let d = Duration::from_secs_f64(secs.max(0.0));
-    if d.as_secs() >= 1 {
-        format!("{:.2}s", d.as_secs_f64())
-    } else {
-        format!("{}ms", d.as_millis())
     }
 }

@@ -1,34 +1,9 @@
 //! The ignore file (`.keyhoundignore`): one fingerprint per line, `#` starts a comment. Fingerprints are
 //! hashes, so the file can be committed without repeating the secrets it silences. A `.gitleaksignore`
-//! (gitleaks' `[commit:]file:rule:line` entries) is read here too, for teams switching tools.
+//! (gitleaks' `[commit:]file:rule:line` entries) is parsed here too, for teams switching tools. Which
+//! files apply, and reading them, is `config::discover`'s job; this module only parses text.
 
 use std::collections::HashSet;
-use std::path::Path;
-
-use crate::error::{Error, Result};
-
-/// The text of an optional file: `None` when it does not exist, an error when it cannot be read.
-fn read_if_present(path: &Path) -> Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
-}
-
-/// Reads fingerprints from `path`; a missing file is an empty set.
-pub fn read_fingerprints(path: &Path) -> Result<HashSet<String>> {
-    let Some(text) = read_if_present(path)? else {
-        return Ok(HashSet::new());
-    };
-    parse_fingerprints(&text).map_err(|(line, message)| Error::Config {
-        path: path.to_path_buf(),
-        message: format!("line {line}: {message}"),
-    })
-}
 
 /// Parses ignore-file text; errors carry the 1-based line.
 pub fn parse_fingerprints(text: &str) -> std::result::Result<HashSet<String>, (usize, String)> {
@@ -50,17 +25,9 @@ pub fn parse_fingerprints(text: &str) -> std::result::Result<HashSet<String>, (u
     Ok(set)
 }
 
-/// Reads a gitleaks ignore file (`.gitleaksignore`): lines `[COMMIT:]FILE:RULE:LINE`. gitleaks' rule ids
-/// are not ours, so an entry silences whatever keyhound finds at that file and line. A missing file is an
-/// empty set.
-pub fn read_gitleaks_ignore(path: &Path) -> Result<HashSet<(String, usize)>> {
-    Ok(read_if_present(path)?
-        .map(|text| parse_gitleaks_ignore(&text))
-        .unwrap_or_default())
-}
-
-/// Parses `.gitleaksignore` text into (file, line) pairs; lines that are not fingerprints are skipped,
-/// as gitleaks skips them.
+/// Parses `.gitleaksignore` text (lines `[COMMIT:]FILE:RULE:LINE`) into (file, line) pairs. gitleaks'
+/// rule ids are not ours, so an entry silences whatever keyhound finds at that file and line. Lines
+/// that are not entries are skipped, as gitleaks skips them.
 pub fn parse_gitleaks_ignore(text: &str) -> HashSet<(String, usize)> {
     let mut set = HashSet::new();
     for raw in text.lines() {

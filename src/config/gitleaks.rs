@@ -1,16 +1,16 @@
-//! Reading an existing gitleaks configuration (`.gitleaks.toml`) as a keyhound config, so a team can switch
-//! tools without rewriting its rules and allowlists. Rules, `secretGroup`, `entropy`, `keywords`, `path`,
+//! Importing a gitleaks configuration (`.gitleaks.toml`) as a keyhound config, so a team can switch tools
+//! without rewriting its rules and allowlists. Rules, `secretGroup`, `entropy`, `keywords`, `path`,
 //! per-rule and global allowlists (`regexes` with `regexTarget` secret or match, `paths`, `stopwords`),
 //! `[extend] useDefault` and `disabledRules` are understood. Differences, said here once: `regexTarget =
-//! "line"` is applied to the match (keyhound's regexes run per line, so the two are close), allowlist
-//! `commits` and `condition = "AND"` are not supported and are reported as errors rather than silently
-//! widened... except that both only ever narrow what is reported, so an allowlist using them is skipped
-//! with a warning (keyhound then reports more, never less), and a rule without keywords gets them from the
-//! literal text its regex requires.
+//! "line"` is applied to the match (keyhound's regexes run per line, so the two are close); allowlist
+//! `commits` and `condition = "AND"` are not supported, and since both only ever narrow what is reported,
+//! an allowlist using them is skipped with a warning (keyhound then reports more, never less); a rule
+//! without keywords gets them from the literal text its regex requires. Produces a [`ConfigSyntax`] and
+//! never reads files itself.
 
 use serde::Deserialize;
 
-use crate::config::ConfigSyntax;
+use super::syntax::ConfigSyntax;
 use crate::rules::{AllowlistSyntax, Confidence, RuleSyntax};
 
 /// A gitleaks config file, as far as keyhound reads it.

@@ -1,51 +1,15 @@
-//! `.keyhound.toml`: the user's word on their repository. Extra rules, disabled rules, a scan-wide
-//! allowlist and per-rule allowlists. Resolved into the rule set and the [`Suppressor`] before a scan.
-//!
-//! ```toml
-//! disabled_rules = ["generic-password"]
-//! [allowlist]                       # whole scan
-//! paths = ['''(^|/)testdata/''']
-//! regexes = ['''^AKIA.*TEST$''']
-//! stopwords = ["localdev"]
-//! [rule_allowlists.github-pat-classic]
-//! paths = ['''^docs/''']
-//! [[rule]]                          # same format as rules/*.toml
-//! id = "acme-internal-token"
-//! ...
-//! ```
+//! One config file: read it (keyhound's format, or a gitleaks config converted on the way), then apply
+//! it to the rule set and build its scan-wide allowlist. Which file applies is [`super::discover`]'s
+//! decision, not this module's.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::rules::compile::{compile_rule, find_id_line};
-use crate::rules::{Allowlist, AllowlistSyntax, RuleOrigin, RuleSet, RuleSyntax};
-use crate::suppress::Suppressor;
+use crate::rules::{Allowlist, RuleOrigin, RuleSet};
 
-/// The default config file name, looked up at the scan root.
-pub const DEFAULT_CONFIG_NAME: &str = ".keyhound.toml";
-/// The default ignore-file name, looked up at the scan root.
-pub const DEFAULT_IGNORE_NAME: &str = ".keyhoundignore";
-
-/// The config file as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigSyntax {
-    /// Built-in (or extra) rules to turn off.
-    #[serde(default)]
-    pub disabled_rules: Vec<String>,
-    /// Scan-wide allowlist.
-    #[serde(default)]
-    pub allowlist: AllowlistSyntax,
-    /// Extra allowlists for single rules, by rule id.
-    #[serde(default)]
-    pub rule_allowlists: BTreeMap<String, AllowlistSyntax>,
-    /// Extra rules.
-    #[serde(default, rename = "rule")]
-    pub rules: Vec<RuleSyntax>,
-}
+use super::gitleaks;
+use super::syntax::ConfigSyntax;
 
 /// A loaded config: where it came from and what it says.
 #[derive(Debug, Default)]
@@ -66,18 +30,21 @@ pub struct Config {
 impl Config {
     /// Reads a config. With `explicit`, a missing file is an error; otherwise it means "no config".
     pub fn load(path: &Path, explicit: bool) -> Result<Config> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(path, text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                return Ok(Config::default())
+                Ok(Config::default())
             }
-            Err(source) => {
-                return Err(Error::Io {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
-        };
+            Err(source) => Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses the text of a config file; `path` is where it came from, for messages. A gitleaks config
+    /// (`[[rules]]`, `[extend]`, ...) is recognised and converted.
+    pub fn parse(path: &Path, text: String) -> Result<Config> {
         let located = |message: String| Error::RuleFile {
             file: path.display().to_string(),
             line: 1,
@@ -85,8 +52,8 @@ impl Config {
             message,
         };
         if let Ok(doc) = toml::from_str::<toml::Table>(&text) {
-            if crate::gitleaks::looks_like_gitleaks(&doc) {
-                let converted = crate::gitleaks::convert(&text)
+            if gitleaks::looks_like_gitleaks(&doc) {
+                let converted = gitleaks::convert(&text)
                     .map_err(|m| located(format!("(gitleaks config) {m}")))?;
                 return Ok(Config {
                     path: Some(path.to_path_buf()),
@@ -116,6 +83,13 @@ impl Config {
             gitleaks: None,
             warnings: Vec::new(),
         })
+    }
+
+    /// The rule set a scan under this config uses: the built-in rules with the config applied.
+    pub fn rules(&self) -> Result<RuleSet> {
+        let mut rules = RuleSet::builtin()?;
+        self.apply_to_rules(&mut rules)?;
+        Ok(rules)
     }
 
     /// Applies the config to the built-in rules: adds extra rules, disables, merges per-rule allowlists.
@@ -184,29 +158,11 @@ impl Config {
         Ok(())
     }
 
-    /// The scan-wide suppressor: the config's allowlist plus the fingerprints of `ignore_file`.
-    pub fn suppressor(
-        &self,
-        ignore_file: Option<&Path>,
-        gitleaks_ignore: Option<&Path>,
-    ) -> Result<Suppressor> {
-        let global =
-            Allowlist::compile(&self.syntax.allowlist).map_err(|message| Error::Config {
-                path: self.path.clone().unwrap_or_default(),
-                message,
-            })?;
-        let fingerprints = match ignore_file {
-            Some(p) => crate::suppress::ignorefile::read_fingerprints(p)?,
-            None => Default::default(),
-        };
-        let gitleaks_ignored = match gitleaks_ignore {
-            Some(p) => crate::suppress::ignorefile::read_gitleaks_ignore(p)?,
-            None => Default::default(),
-        };
-        Ok(Suppressor {
-            global,
-            fingerprints,
-            gitleaks_ignored,
+    /// The config's scan-wide allowlist, compiled.
+    pub fn allowlist(&self) -> Result<Allowlist> {
+        Allowlist::compile(&self.syntax.allowlist).map_err(|message| Error::Config {
+            path: self.path.clone().unwrap_or_default(),
+            message,
         })
     }
 }
