@@ -198,6 +198,9 @@ struct ScanArgs {
     quiet: bool,
 }
 
+/// A size limit: bytes with an optional K, M or G suffix. Values past what 64 bits hold saturate (the
+/// limit is then "no limit", never a wrapped-around small one), and 0 is refused: it would skip every
+/// file and still look like a clean scan.
 fn parse_size(s: &str) -> std::result::Result<u64, String> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().last() {
@@ -206,10 +209,17 @@ fn parse_size(s: &str) -> std::result::Result<u64, String> {
         Some((i, 'G' | 'g')) => (&s[..i], 1024 * 1024 * 1024),
         _ => (s, 1),
     };
-    num.trim()
-        .parse::<u64>()
-        .map(|n| n.saturating_mul(mult))
-        .map_err(|_| format!("`{s}` is not a size (e.g. 500K, 10M, 1048576)"))
+    let num = num.trim();
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}` is not a size (e.g. 500K, 10M, 1048576)"));
+    }
+    let n = num.bytes().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    match n.saturating_mul(mult) {
+        0 => Err("a limit of 0 would skip every file: give at least 1 byte".into()),
+        n => Ok(n),
+    }
 }
 
 /// Parses arguments and runs the command.

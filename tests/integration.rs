@@ -1,6 +1,7 @@
 //! End-to-end tests of the `keyhound` binary: what a user runs, what they see, and the exit code.
 
 mod git;
+mod hostile;
 mod util;
 
 use util::{fixtures, github_token, random_token, TestCommand, TestDir, ALNUM};

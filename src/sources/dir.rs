@@ -1,10 +1,13 @@
 //! Working trees and plain directories, walked in parallel with the `ignore` crate (ripgrep's walker).
-//! `.gitignore` is respected unless `no_ignore`; hidden files are included (a committed `.env` is the
-//! classic leak); `.git` is never entered; links are not followed.
+//! `.gitignore` is respected unless `no_ignore`, except that inside a git work tree a file the index
+//! tracks is always scanned (`git add -f .env` cannot hide a committed file from the scan); hidden files
+//! are included (a committed `.env` is the classic leak); `.git` is never entered; links are not followed.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
@@ -53,12 +56,73 @@ where
         .threads(options.threads)
         .filter_entry(|entry| entry.file_name() != ".git");
     let display = RootDisplay::new(roots);
+    let tracked = if options.no_ignore {
+        HashSet::new()
+    } else {
+        tracked_under(roots)
+    };
+    let visited = Mutex::new(Vec::new());
     let mut visitors = VisitorBuilder {
         make_sink: &make_sink,
         display: &display,
         max_file_size: options.max_file_size,
+        visited: (!tracked.is_empty()).then_some(&visited),
     };
     builder.build_parallel().visit(&mut visitors);
+    if tracked.is_empty() {
+        return;
+    }
+    // Tracked files the walk did not meet are ones `.gitignore` matches: scan them too.
+    let seen = std::mem::take(&mut *visited.lock().unwrap_or_else(|p| p.into_inner()));
+    let seen: HashSet<PathBuf> = seen.into_iter().collect();
+    let mut left: Vec<PathBuf> = tracked.into_iter().filter(|p| !seen.contains(p)).collect();
+    left.sort();
+    visitors.visited = None;
+    let mut visitor = visitors.build_visitor();
+    for path in left {
+        // A tracked file deleted from the work tree, or replaced by a directory, is not there to scan.
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            visitor.visit_file(&path, meta.file_type());
+        }
+    }
+}
+
+/// The files a git index tracks under the directory roots that lie in a git work tree, as the walker
+/// would name them (the root as given, joined with the path below it).
+fn tracked_under(roots: &[PathBuf]) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        let Some((workdir, paths)) = super::git::tracked_files(root) else {
+            continue;
+        };
+        let (Ok(root_abs), Ok(workdir)) =
+            (std::fs::canonicalize(root), std::fs::canonicalize(&workdir))
+        else {
+            continue;
+        };
+        let Ok(prefix) = root_abs.strip_prefix(&workdir) else {
+            continue;
+        };
+        for path in &paths {
+            if let Ok(rel) = git_path(path).strip_prefix(prefix) {
+                out.insert(root.join(rel));
+            }
+        }
+    }
+    out
+}
+
+/// A path as git stores it (bytes, `/`-separated) as a path of this platform.
+fn git_path(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
 }
 
 /// How a walked path is shown: relative to the root when there is one root, else as typed.
@@ -102,33 +166,60 @@ struct VisitorBuilder<'a, F> {
     make_sink: &'a F,
     display: &'a RootDisplay,
     max_file_size: u64,
+    /// Where visitors leave the paths of the files they met, when tracked files are to be checked.
+    visited: Option<&'a Mutex<Vec<PathBuf>>>,
 }
 
-impl<'s, S, F> ParallelVisitorBuilder<'s> for VisitorBuilder<'_, F>
+impl<'a, S, F> VisitorBuilder<'a, F>
 where
-    S: ItemSink + 's,
     F: Fn() -> S + Sync,
 {
-    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
-        Box::new(Visitor {
+    fn build_visitor(&self) -> Visitor<'a, S> {
+        Visitor {
             sink: (self.make_sink)(),
             display: RootDisplay {
                 single_root: self.display.single_root.clone(),
             },
             max_file_size: self.max_file_size,
             buf: Vec::new(),
-        })
+            seen: Vec::new(),
+            visited: self.visited,
+        }
     }
 }
 
-struct Visitor<S> {
+impl<'s, S, F> ParallelVisitorBuilder<'s> for VisitorBuilder<'s, F>
+where
+    S: ItemSink + 's,
+    F: Fn() -> S + Sync,
+{
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(self.build_visitor())
+    }
+}
+
+struct Visitor<'a, S> {
     sink: S,
     display: RootDisplay,
     max_file_size: u64,
     buf: Vec<u8>,
+    /// Files this visitor met, handed to `visited` when it is dropped.
+    seen: Vec<PathBuf>,
+    visited: Option<&'a Mutex<Vec<PathBuf>>>,
 }
 
-impl<S: ItemSink> ParallelVisitor for Visitor<S> {
+impl<S> Drop for Visitor<'_, S> {
+    fn drop(&mut self) {
+        if let Some(visited) = self.visited {
+            visited
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .append(&mut self.seen);
+        }
+    }
+}
+
+impl<S: ItemSink> ParallelVisitor for Visitor<'_, S> {
     fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
         let entry = match entry {
             Ok(entry) => entry,
@@ -144,25 +235,36 @@ impl<S: ItemSink> ParallelVisitor for Visitor<S> {
         if file_type.is_dir() {
             return WalkState::Continue;
         }
-        let path = self.display.show(entry.path());
+        if self.visited.is_some() {
+            self.seen.push(entry.path().to_path_buf());
+        }
+        self.visit_file(entry.path(), file_type);
+        WalkState::Continue
+    }
+}
+
+impl<S: ItemSink> Visitor<'_, S> {
+    /// Hands one non-directory entry to the sink: read, skipped as a link, or left alone when it is not a
+    /// regular file.
+    fn visit_file(&mut self, fs_path: &Path, file_type: std::fs::FileType) {
+        let path = self.display.show(fs_path);
         if file_type.is_symlink() {
             self.sink.accept(Item::Skipped {
                 path,
                 reason: SkipReason::Symlink,
             });
-            return WalkState::Continue;
+            return;
         }
         if !file_type.is_file() {
             // sockets, fifos, devices: reading them could block forever
-            return WalkState::Continue;
+            return;
         }
-        let item = self.read(entry.path(), path);
+        let item = self.read(fs_path, path);
         self.sink.accept(item);
-        WalkState::Continue
     }
 }
 
-impl<S> Visitor<S> {
+impl<S> Visitor<'_, S> {
     fn read(&mut self, fs_path: &Path, path: String) -> Item {
         let error = |e: std::io::Error, path: String| Item::Error {
             path,
@@ -185,7 +287,7 @@ impl<S> Visitor<S> {
         self.buf.clear();
         // +1 so that a file that grew past the limit since `metadata` is still caught
         if let Err(e) = (&mut file)
-            .take(self.max_file_size + 1)
+            .take(self.max_file_size.saturating_add(1))
             .read_to_end(&mut self.buf)
         {
             return error(e, path);

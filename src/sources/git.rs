@@ -740,6 +740,22 @@ pub fn staged_changes(repo: &Repository) -> Result<Vec<StagedChange>> {
     Ok(out)
 }
 
+/// When `dir` lies inside a git work tree: the work tree's root and the regular files its index tracks
+/// (paths relative to that root, `/`-separated as git stores them). Directory scans use it to scan
+/// tracked files that `.gitignore` matches (`git add -f`): what is committed is never hidden from a scan.
+pub fn tracked_files(dir: &Path) -> Option<(PathBuf, Vec<Vec<u8>>)> {
+    let repo = open(dir).ok()?;
+    let workdir = repo.workdir()?.to_path_buf();
+    let index = repo.index().ok()?;
+    let mut paths: Vec<Vec<u8>> = index
+        .iter()
+        .filter(|e| is_file_mode(e.mode as i32))
+        .map(|e| e.path)
+        .collect();
+    paths.dedup();
+    Some((workdir, paths))
+}
+
 /// The content of the file at `path` in HEAD's tree, if any.
 pub fn head_blob(repo: &Repository, head: &Tree<'_>, path: &str) -> Option<Vec<u8>> {
     let entry = head.get_path(Path::new(path)).ok()?;

@@ -11,7 +11,7 @@ pub const STDIN_PATH: &str = "<stdin>";
 pub fn read_stdin(max_size: u64) -> Item {
     let mut bytes = Vec::new();
     let stdin = std::io::stdin();
-    let mut handle = stdin.lock().take(max_size + 1);
+    let mut handle = stdin.lock().take(max_size.saturating_add(1));
     if let Err(e) = handle.read_to_end(&mut bytes) {
         return Item::Error {
             path: STDIN_PATH.into(),
