@@ -75,28 +75,83 @@ pub fn is_reference(secret: &[u8]) -> bool {
     }
 }
 
-/// True for values a generic `key = value` rule should not report: code, identifiers, numbers, hashes,
-/// UUIDs, versions, paths and plain URLs. Provider rules never use this: their formats are exact.
+/// What a generic rule's value was recognised as, when it is not a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Code: a call, member access or operator (`getPassword()`, `a->b`, `x != y`).
+    Code,
+    /// An escaped newline: the match ran past the end of a line inside a string literal.
+    EscapedNewline,
+    /// An interpolated variable (`$SERVERDIR/auth.db`, `prefix-${env}`).
+    Interpolation,
+    /// An identifier or dotted name made of words (`self.password`, `DB_PASSWORD`, `pw_gecos`).
+    Identifier,
+    /// A number, version or date.
+    Number,
+    /// A UUID.
+    Uuid,
+    /// A password hash (bcrypt, crypt(3) sha-256/512, argon2): meant to be stored.
+    PasswordHash,
+    /// A file path or a URL without credentials.
+    PathOrUrl,
+    /// A file name (`secrets.json`, `server.key`).
+    FileName,
+    /// Template syntax (`%s`, `#{x}`, `{0}`, `[[x]]`).
+    Template,
+    /// A SOPS-encrypted value (`ENC[AES256_GCM,...]`), meant to be committed.
+    Sops,
+    /// A regex class, slice or index (`[0-9]{11}`, `key[:37]`).
+    Brackets,
+}
+
+impl ValueKind {
+    /// A short lowercase description, for explanations.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::Code => "code",
+            ValueKind::EscapedNewline => "escaped newline",
+            ValueKind::Interpolation => "interpolated variable",
+            ValueKind::Identifier => "identifier",
+            ValueKind::Number => "number, version or date",
+            ValueKind::Uuid => "UUID",
+            ValueKind::PasswordHash => "password hash",
+            ValueKind::PathOrUrl => "path or URL",
+            ValueKind::FileName => "file name",
+            ValueKind::Template => "template syntax",
+            ValueKind::Sops => "SOPS-encrypted value",
+            ValueKind::Brackets => "regex class or index",
+        }
+    }
+}
+
+/// What a value a generic `key = value` rule captured is, when it is not a secret: code, identifiers,
+/// numbers, UUIDs, password hashes, versions, paths, plain URLs, file names and templates. `None` when
+/// it may be a secret. Provider rules never use this: their formats are exact.
 ///
 /// `per_char` gives the value's estimated guessing bits per character (computed by the caller at most
 /// once, since its gates may need it too; see `crate::randomness::estimate`).
-pub fn is_not_a_secret_value(v: &[u8], per_char: impl Fn() -> f64) -> bool {
-    let Ok(s) = std::str::from_utf8(v) else {
-        return false;
-    };
-    let is_hex = |t: &str| t.bytes().all(|b| b.is_ascii_hexdigit());
-    // code: calls, member access, operators
-    // (base64 padding `==` at the end is not an operator)
+pub fn not_a_secret_value(v: &[u8], per_char: impl Fn() -> f64) -> Option<ValueKind> {
+    let s = std::str::from_utf8(v).ok()?;
+    code_like(s)
+        .or_else(|| identifier(s, &per_char))
+        .or_else(|| number_or_id(s))
+        .or_else(|| path_or_file(s))
+        .or_else(|| template_like(s))
+}
+
+/// Code, escaped newlines and interpolated variables.
+fn code_like(s: &str) -> Option<ValueKind> {
+    // calls, member access, operators (base64 padding `==` at the end is not an operator)
     let body = s.trim_end_matches('=');
     if ["(", ")", "::", "->", "++", "--", "&&", "||", "!=", "=="]
         .iter()
         .any(|op| body.contains(op))
     {
-        return true;
+        return Some(ValueKind::Code);
     }
     // an escaped newline: the match ran across the end of a line inside a string literal
     if s.contains("\\n") {
-        return true;
+        return Some(ValueKind::EscapedNewline);
     }
     // an interpolated variable anywhere: `$SERVERDIR/auth.db`, `prefix-${env}`
     if s.as_bytes().windows(3).any(|w| {
@@ -105,13 +160,17 @@ pub fn is_not_a_secret_value(v: &[u8], per_char: impl Fn() -> f64) -> bool {
                 || (w[1].is_ascii_uppercase() || w[1] == b'_')
                     && (w[2].is_ascii_uppercase() || w[2] == b'_'))
     }) {
-        return true;
+        return Some(ValueKind::Interpolation);
     }
-    // Identifiers and dotted names: `self.password`, `DB_PASSWORD`, `getSecret`, and snake/kebab/dotted
-    // names whose parts are words or short suffixes (`bearer_access_token_v2`). Made of words, they are
-    // cheap to guess; a random letters-only token (`BywNjrkAnmTGgmQX_ljqSaBOMavV`) is not.
-    // Unknown words (`pw_gecos`, `dir.Odiarnfc`) still read as names by their casing: lower, UPPER or
-    // camel case with few humps, where random letters are about half upper case.
+    None
+}
+
+/// Identifiers and dotted names: `self.password`, `DB_PASSWORD`, `getSecret`, and snake/kebab/dotted
+/// names whose parts are words or short suffixes (`bearer_access_token_v2`). Made of words, they are
+/// cheap to guess; a random letters-only token (`BywNjrkAnmTGgmQX_ljqSaBOMavV`) is not.
+/// Unknown words (`pw_gecos`, `dir.Odiarnfc`) still read as names by their casing: lower, UPPER or
+/// camel case with few humps, where random letters are about half upper case.
+fn identifier(s: &str, per_char: &impl Fn() -> f64) -> Option<ValueKind> {
     let wordy = || per_char() < 3.5;
     let segments: Vec<&str> = s.split(['_', '-', '.']).filter(|p| !p.is_empty()).collect();
     let name_cased = || {
@@ -121,112 +180,119 @@ pub fn is_not_a_secret_value(v: &[u8], per_char: impl Fn() -> f64) -> bool {
             p.len() <= 20 && (upper == letters || upper * 10 <= letters * 3)
         })
     };
-    if s.bytes()
-        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.' || b == b'-')
-        && (wordy() || name_cased())
-    {
-        return true;
+    let letters_only = s
+        .bytes()
+        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.' || b == b'-');
+    let word_parts = || {
+        segments.len() >= 2
+            && segments
+                .iter()
+                .all(|p| p.bytes().all(|b| b.is_ascii_alphabetic()) || p.len() <= 3)
+    };
+    if letters_only && (wordy() || name_cased()) {
+        return Some(ValueKind::Identifier);
     }
-    if segments.len() >= 2
-        && segments
-            .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_alphabetic()) || p.len() <= 3)
-        && (wordy() || name_cased())
-    {
-        return true;
+    if word_parts() && (wordy() || name_cased()) {
+        return Some(ValueKind::Identifier);
     }
-    // numbers, versions, dates
+    None
+}
+
+/// Numbers, versions, dates, UUIDs and password hashes.
+///
+/// Hex strings are not dropped here: assigned to a secret-sounding name, a 32- or 64-digit hex value is
+/// usually a key. Names that say "hash" or "checksum" are dropped by the generic rules' allowlists.
+fn number_or_id(s: &str) -> Option<ValueKind> {
     if s.bytes().all(|b| {
         b.is_ascii_digit() || b == b'.' || b == b'-' || b == b':' || b == b'v' || b == b'+'
     }) {
-        return true;
+        return Some(ValueKind::Number);
     }
-    // Hex strings are not dropped here: assigned to a secret-sounding name, a 32- or 64-digit hex value is
-    // usually a key. Names that say "hash" or "checksum" are dropped by the generic rules' allowlists.
-    // UUIDs
+    let is_hex = |t: &str| t.bytes().all(|b| b.is_ascii_hexdigit());
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() == 5
         && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
         && parts.iter().all(|p| is_hex(p))
     {
-        return true;
+        return Some(ValueKind::Uuid);
     }
-    // password hashes (bcrypt, crypt(3) sha-256/512, argon2)
-    if s.starts_with("$2a$")
-        || s.starts_with("$2b$")
-        || s.starts_with("$2y$")
-        || s.starts_with("$5$")
-        || s.starts_with("$6$")
-        || s.starts_with("$argon2")
-    {
-        return true;
+    const HASH_PREFIXES: &[&str] = &["$2a$", "$2b$", "$2y$", "$5$", "$6$", "$argon2"];
+    if HASH_PREFIXES.iter().any(|p| s.starts_with(p)) {
+        return Some(ValueKind::PasswordHash);
     }
-    // paths and plain URLs
-    if s.starts_with('/')
-        || s.starts_with("./")
-        || s.starts_with("../")
-        || s.starts_with("~/")
-        || s.starts_with("file:")
-    {
-        return true;
+    None
+}
+
+/// File extensions that make a value a file name.
+const FILE_EXTS: &[&str] = &[
+    ".json",
+    ".yaml",
+    ".yml",
+    ".txt",
+    ".pem",
+    ".key",
+    ".crt",
+    ".cer",
+    ".p12",
+    ".jks",
+    ".xml",
+    ".toml",
+    ".env",
+    ".properties",
+    ".conf",
+    ".cfg",
+    ".ini",
+    ".html",
+    ".js",
+    ".ts",
+    ".py",
+    ".rb",
+    ".go",
+    ".java",
+    ".php",
+    ".sh",
+    ".enc",
+    ".gpg",
+    ".asc",
+];
+
+/// Paths, plain URLs (no credentials in them) and file names.
+fn path_or_file(s: &str) -> Option<ValueKind> {
+    const PATH_PREFIXES: &[&str] = &["/", "./", "../", "~/", "file:"];
+    if PATH_PREFIXES.iter().any(|p| s.starts_with(p)) {
+        return Some(ValueKind::PathOrUrl);
     }
     if (s.starts_with("http://") || s.starts_with("https://")) && !s.contains('@') {
-        return true;
+        return Some(ValueKind::PathOrUrl);
     }
     let lower = s.to_ascii_lowercase();
-    const FILE_EXTS: &[&str] = &[
-        ".json",
-        ".yaml",
-        ".yml",
-        ".txt",
-        ".pem",
-        ".key",
-        ".crt",
-        ".cer",
-        ".p12",
-        ".jks",
-        ".xml",
-        ".toml",
-        ".env",
-        ".properties",
-        ".conf",
-        ".cfg",
-        ".ini",
-        ".html",
-        ".js",
-        ".ts",
-        ".py",
-        ".rb",
-        ".go",
-        ".java",
-        ".php",
-        ".sh",
-        ".enc",
-        ".gpg",
-        ".asc",
-    ];
     if FILE_EXTS.iter().any(|e| lower.ends_with(e)) {
-        return true;
+        return Some(ValueKind::FileName);
     }
-    // template syntax that survived the placeholder check: `%s`, `{0}`, `#{x}`, `[[x]]`
+    None
+}
+
+/// Template syntax that survived the placeholder check, SOPS values, regex classes and indexing.
+fn template_like(s: &str) -> Option<ValueKind> {
+    // `%s`, `{0}`, `#{x}`, `[[x]]`
     if s.contains("%s")
         || s.contains("#{")
         || s.starts_with('{') && s.ends_with('}')
         || s.starts_with("[[")
     {
-        return true;
+        return Some(ValueKind::Template);
     }
     // SOPS-encrypted values (`ENC[AES256_GCM,data:...]`) are meant to be committed
     if s.starts_with("ENC[") {
-        return true;
+        return Some(ValueKind::Sops);
     }
     // regex classes and quantifiers, slices and indexing: `[0-9]{11}`, `[A-Za-z]+`, `key[:37]`, `x[i]`
     if let Some(open) = s.find('[') {
         if s[open..].contains(']') {
-            return true;
+            return Some(ValueKind::Brackets);
         }
     }
-    false
+    None
 }
 
 fn distinct_bytes(s: &[u8]) -> usize {
@@ -241,24 +307,15 @@ fn distinct_bytes(s: &[u8]) -> usize {
     n
 }
 
-/// True for files that by convention hold templates: `.env.example`, `config.sample.yml`, `x.template`.
-pub fn is_template_path(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    [".example", ".sample", ".template", ".tmpl", ".dist", ".tpl"]
-        .iter()
-        .any(|ext| name.ends_with(ext) || name.contains(&format!("{ext}.")))
-        || name.starts_with("example.")
-        || name.starts_with("sample.")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn not_secret(v: &str) -> bool {
-        is_not_a_secret_value(v.as_bytes(), || {
+        not_a_secret_value(v.as_bytes(), || {
             crate::randomness::estimate(v.as_bytes()).per_char
         })
+        .is_some()
     }
 
     #[test]
@@ -331,14 +388,5 @@ mod tests {
         assert!(is_reference(b"%(password)s"));
         assert!(is_reference(b"@db.password@"));
         assert!(!is_reference(b"$2b$12$abcdefghijk"));
-    }
-
-    #[test]
-    fn template_paths() {
-        assert!(is_template_path(".env.example"));
-        assert!(is_template_path("config/app.sample.yml"));
-        assert!(is_template_path("deploy/values.yaml.tmpl"));
-        assert!(!is_template_path("src/example_test.go"));
-        assert!(!is_template_path(".env"));
     }
 }

@@ -1,23 +1,31 @@
-//! The matching engine: keyword prefilter → candidate rules → regex near the keyword → entropy, checksum,
-//! placeholder and allowlist gates → [`RawMatch`]es. It sees bytes and a path, never where they came from.
+//! The matching engine: keyword prefilter → candidate rules → regex near the keyword → gates → verdicts.
+//! Every regex match becomes a [`Candidate`] with a verdict: kept with its [`Score`], or dropped with
+//! the [`Reject`] that says why. Kept candidates become [`RawMatch`]es. The engine sees bytes and a
+//! path, never where they came from.
+//!
+//! One pass over a blob: [`prefilter`] finds keyword hits and [`window`] turns them into windows per
+//! rule; each rule's regex runs in its windows and [`gate`] judges every match; the matches of the blob
+//! are then settled together (composite rules paired, companion-only matches dropped, [`overlap`]s
+//! resolved, look-alikes of checksum failures dropped); encoded runs are decoded ([`decode`]) and
+//! scanned the same way.
 
 pub mod checksum;
 pub mod decode;
 pub mod filter;
+pub mod gate;
 pub mod locate;
+pub mod overlap;
 pub mod prefilter;
 pub mod selftest;
+mod settle;
+pub mod verdict;
+pub mod window;
 
 use std::ops::Range;
 
-use crate::randomness::{self, shannon};
-use crate::rules::{Confidence, Rule, RuleSet};
+use crate::rules::{Rule, RuleSet};
 use prefilter::Prefilter;
-
-/// How far (bytes) a window reaches left and right of a keyword when its line is very long (minified code).
-const MAX_LINE_REACH: usize = 4096;
-/// How far past the keyword's line a `multiline` rule's window reaches.
-const MULTILINE_REACH: usize = 64 * 1024;
+pub use verdict::{Candidate, Reject, Score};
 
 /// One secret a rule found in a blob, before location and suppression.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,14 +74,31 @@ pub struct Scratch {
     windows: Vec<Vec<Range<usize>>>,
     touched: Vec<u32>,
     path_state: Vec<u8>,
-    /// Spans a structured rule recognised but rejected on its checksum: a failed look-alike is not left
-    /// to the generic rules to report.
-    rejected: Vec<Range<usize>>,
+    candidates: Vec<Candidate>,
 }
 
 const PATH_UNKNOWN: u8 = 0;
 const PATH_OK: u8 = 1;
 const PATH_SKIP: u8 = 2;
+
+/// What one pass over a blob is for.
+#[derive(Debug, Clone, Copy)]
+struct Pass<'p> {
+    /// Where the blob was found; `None` when it is not known yet (git history).
+    path: Option<&'p str>,
+    /// Only this rule (and its companion) runs: checking a rule's own examples.
+    only: Option<usize>,
+    /// Rules that do not apply at `path` run too, their matches dropped as [`Reject::NotAtPath`].
+    explain: bool,
+}
+
+impl Pass<'_> {
+    /// True when matches of `rule` may hide other matches: without a path, a path-restricted rule may not
+    /// apply where the blob is found, so the caller resolves those overlaps per path.
+    fn can_hide(&self, rule: &Rule) -> bool {
+        self.path.is_some() || rule.path.is_none()
+    }
+}
 
 impl Engine {
     /// Builds the engine (the keyword automaton; regexes compile lazily).
@@ -131,21 +156,15 @@ impl Engine {
             windows: vec![Vec::new(); self.rules.len()],
             touched: Vec::new(),
             path_state: vec![PATH_UNKNOWN; self.rules.len()],
-            rejected: Vec::new(),
+            candidates: Vec::new(),
         }
     }
 
-    /// Appends a match for every path-only rule (a committed keystore, an `id_rsa`) that `path` matches.
-    /// Called for every file, including the binary and oversized ones the content scan skips.
+    /// Appends a match for every path-only rule (a committed keystore, an `id_rsa`) that applies at
+    /// `path`. Called for every file, including the binary and oversized ones the content scan skips.
     pub fn scan_path(&self, path: &str, out: &mut Vec<RawMatch>) {
         for &i in &self.path_only {
-            let rule = self.rule(i);
-            if rule
-                .path
-                .as_ref()
-                .is_some_and(|p| p.is_match(path.as_bytes()))
-                && !rule.allowlist.allows_path(path)
-            {
+            if self.rule(i).applies_at(path) {
                 out.push(RawMatch {
                     rule: i,
                     secret: 0..0,
@@ -161,37 +180,108 @@ impl Engine {
     /// Scans one blob found at `path` (relative, `/`-separated) and appends what it finds to `out`, ordered
     /// by position. Matches of a lower confidence that overlap a higher-confidence match are dropped.
     pub fn scan(&self, path: &str, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
-        let first = out.len();
-        self.scan_filtered(Some(path), bytes, scratch, out, None);
-        self.add_decoded(Some(path), bytes, scratch, out, first);
+        self.scan_pass(Pass::new(Some(path)), bytes, scratch, out);
     }
 
-    /// Adds what encoded runs hide, then resolves overlaps between those and the plain matches (a
-    /// GitHub token inside a base64 value beats a generic rule's match on the base64 text).
-    fn add_decoded(
+    /// Scans a blob whose path is not known yet (git history: one blob may sit at many paths). Rules
+    /// restricted to some paths run too; [`Rule::applies_at`] later keeps the matches that hold at each
+    /// path the blob was found at.
+    pub fn scan_any_path(&self, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        self.scan_pass(Pass::new(None), bytes, scratch, out);
+    }
+
+    /// Like [`Engine::scan`], with only the rule at index `rule` (checking a rule's own examples); its
+    /// companion-only matches are kept, and encoded text is not decoded.
+    pub fn scan_with_rule(
         &self,
-        path: Option<&str>,
+        rule: usize,
+        path: &str,
         bytes: &[u8],
         scratch: &mut Scratch,
         out: &mut Vec<RawMatch>,
-        first: usize,
     ) {
-        let before = out.len();
-        self.scan_decoded(path, bytes, scratch, out, self.decode_depth, "");
-        if out.len() > before {
-            out[first..].sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
-            self.drop_overlapped(out, first, path.is_none());
+        let pass = Pass {
+            only: Some(rule),
+            ..Pass::new(Some(path))
+        };
+        let mut found = std::mem::take(&mut scratch.candidates);
+        found.clear();
+        self.judge_plain(pass, bytes, scratch, &mut found);
+        out.extend(found.iter().filter_map(Candidate::to_match));
+        scratch.candidates = found;
+    }
+
+    /// Every candidate in `bytes` with the engine's verdict on it, in position order: what [`Engine::scan`]
+    /// keeps (the kept candidates are exactly its matches) and what it drops and why. Rules that do not
+    /// apply at `path` run too and are dropped as [`Reject::NotAtPath`]. Candidates found in encoded
+    /// text come after the plain ones unless one of them is kept.
+    pub fn explain(&self, path: Option<&str>, bytes: &[u8]) -> Vec<Candidate> {
+        let pass = Pass {
+            explain: true,
+            ..Pass::new(path)
+        };
+        let mut found = Vec::new();
+        self.judge(pass, bytes, &mut self.scratch(), &mut found);
+        found
+    }
+
+    /// Judges `bytes` and appends the kept candidates to `out` as matches.
+    fn scan_pass(
+        &self,
+        pass: Pass<'_>,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let mut found = std::mem::take(&mut scratch.candidates);
+        found.clear();
+        self.judge(pass, bytes, scratch, &mut found);
+        out.extend(found.iter().filter_map(Candidate::to_match));
+        scratch.candidates = found;
+    }
+
+    /// Judges the plain text of `bytes` and what its encoded runs hide, then resolves overlaps between
+    /// those and the plain candidates (a GitHub token inside a base64 value beats a generic rule's match
+    /// on the base64 text).
+    fn judge(
+        &self,
+        pass: Pass<'_>,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        found: &mut Vec<Candidate>,
+    ) {
+        let first = found.len();
+        self.judge_plain(pass, bytes, scratch, found);
+        let plain = found.len();
+        self.judge_decoded(pass, bytes, scratch, found, self.decode_depth, "");
+        if found[plain..].iter().any(Candidate::is_kept) {
+            self.settle_overlaps(pass, &mut found[first..]);
         }
     }
 
-    /// Scans what encoded runs of `bytes` decode to, `depth` layers deep, and reports what it finds at the
-    /// encoded text.
-    fn scan_decoded(
+    /// Judges the plain text of `bytes`: windows around keyword hits, each rule's regex in its windows,
+    /// the gates on each match, then the blob's candidates settled together.
+    fn judge_plain(
         &self,
-        path: Option<&str>,
+        pass: Pass<'_>,
         bytes: &[u8],
         scratch: &mut Scratch,
-        out: &mut Vec<RawMatch>,
+        found: &mut Vec<Candidate>,
+    ) {
+        let first = found.len();
+        self.collect_windows(pass, bytes, scratch);
+        self.run_rules(bytes, scratch, found);
+        self.settle(pass, bytes, &mut found[first..]);
+    }
+
+    /// Judges what encoded runs of `bytes` decode to, `depth` layers deep; candidates are placed at the
+    /// encoded text.
+    fn judge_decoded(
+        &self,
+        pass: Pass<'_>,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        found: &mut Vec<Candidate>,
         depth: usize,
         outer: &str,
     ) {
@@ -205,213 +295,96 @@ impl Engine {
                 format!("{outer}+{}", enc.encoding)
             };
             let mut inner = Vec::new();
-            self.scan_filtered(path, &enc.decoded, scratch, &mut inner, None);
-            self.scan_decoded(
-                path,
+            self.judge_plain(pass, &enc.decoded, scratch, &mut inner);
+            self.judge_decoded(
+                pass,
                 &enc.decoded,
                 scratch,
                 &mut inner,
                 depth - 1,
                 &encoding,
             );
-            for m in inner {
-                let (secret, encoding) = match m.decoded {
+            found.extend(inner.into_iter().map(|c| {
+                let (secret, encoding) = match c.decoded {
                     Some(d) => (d.secret, d.encoding),
-                    None => (enc.decoded[m.secret.clone()].to_vec(), encoding.clone()),
+                    None => (enc.decoded[c.secret.clone()].to_vec(), encoding.clone()),
                 };
-                out.push(RawMatch {
-                    rule: m.rule,
+                Candidate {
+                    rule: c.rule,
                     secret: enc.span.clone(),
                     matched: enc.span.clone(),
-                    entropy: m.entropy,
                     related: None,
                     decoded: Some(Box::new(Decoded { encoding, secret })),
-                });
-            }
+                    verdict: c.verdict,
+                }
+            }));
         }
     }
 
-    /// Scans a blob whose path is not known yet (git history: one blob may sit at many paths). Rules
-    /// restricted to some paths run too; [`Engine::applies_at`] later keeps the matches that hold at
-    /// each path the blob was found at.
-    pub fn scan_any_path(&self, bytes: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
-        let first = out.len();
-        self.scan_filtered(None, bytes, scratch, out, None);
-        self.add_decoded(None, bytes, scratch, out, first);
-    }
-
-    /// True when a match of rule `rule` in a blob counts at `path`: the rule's `path` restriction and
-    /// allowlisted paths, and the template-file policy (only high-confidence rules in `.example` files).
-    pub fn applies_at(&self, rule: usize, path: &str) -> bool {
-        let rule = self.rule(rule);
-        rule.path
-            .as_ref()
-            .is_none_or(|p| p.is_match(path.as_bytes()))
-            && !rule.allowlist.allows_path(path)
-            && !(rule.confidence < Confidence::High && filter::is_template_path(path))
-    }
-
-    /// Like [`Engine::scan`], with only the rule at index `rule` (checking a rule's own examples).
-    pub fn scan_with_rule(
-        &self,
-        rule: usize,
-        path: &str,
-        bytes: &[u8],
-        scratch: &mut Scratch,
-        out: &mut Vec<RawMatch>,
-    ) {
-        self.scan_filtered(Some(path), bytes, scratch, out, Some(rule as u32));
-    }
-
-    fn scan_filtered(
-        &self,
-        path: Option<&str>,
-        bytes: &[u8],
-        scratch: &mut Scratch,
-        out: &mut Vec<RawMatch>,
-        only: Option<u32>,
-    ) {
-        let first = out.len();
+    /// Merges the keyword hits of `bytes` into windows per rule (in `scratch`), for the rules that apply
+    /// at the pass's path (all of them when explaining).
+    fn collect_windows(&self, pass: Pass<'_>, bytes: &[u8], scratch: &mut Scratch) {
         let Scratch {
             windows,
             touched,
             path_state,
-            rejected,
+            ..
         } = scratch;
-        rejected.clear();
         self.prefilter
             .for_each_hit(bytes, |rule_index, start, end| {
-                if only.is_some_and(|o| {
-                    o != rule_index
-                        && self.requires[o as usize]
-                            .is_none_or(|(companion, _)| companion != rule_index as usize)
-                }) {
+                let r = rule_index as usize;
+                if pass
+                    .only
+                    .is_some_and(|o| o != r && self.requires_of(o) != Some(r))
+                {
                     return;
                 }
-                let r = rule_index as usize;
                 if path_state[r] == PATH_UNKNOWN {
-                    let rule = self.rule(r);
-                    let ok = path.is_none_or(|path| {
-                        rule.path
-                            .as_ref()
-                            .is_none_or(|p| p.is_match(path.as_bytes()))
-                            && !rule.allowlist.allows_path(path)
-                    });
+                    let ok = pass.path.is_none_or(|p| self.rule(r).applies_at(p));
                     path_state[r] = if ok { PATH_OK } else { PATH_SKIP };
                     touched.push(rule_index);
                 }
-                if path_state[r] == PATH_SKIP {
+                if path_state[r] == PATH_SKIP && !pass.explain {
                     return;
                 }
                 let rule = self.rule(r);
-                let window = keyword_window(bytes, start, end, rule.multiline, rule.context_lines);
+                let window =
+                    window::keyword_window(bytes, start, end, rule.multiline, rule.context_lines);
                 let list = &mut windows[r];
                 match list.last_mut() {
                     Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
                     _ => list.push(window),
                 }
             });
+    }
 
-        let template = path.is_some_and(filter::is_template_path);
-        for &r in touched.iter() {
+    /// Runs each touched rule's regex in its windows and judges every match; leaves `scratch` ready for
+    /// the next blob.
+    fn run_rules(&self, bytes: &[u8], scratch: &mut Scratch, found: &mut Vec<Candidate>) {
+        for &r in &scratch.touched {
             let r = r as usize;
-            path_state[r] = PATH_UNKNOWN;
-            let list = std::mem::take(&mut windows[r]);
+            let not_here = scratch.path_state[r] == PATH_SKIP;
+            scratch.path_state[r] = PATH_UNKNOWN;
+            let list = &mut scratch.windows[r];
             if !list.is_empty() {
-                self.run_rule(r, bytes, &list, template, out, rejected);
+                self.run_rule(r, bytes, list, not_here, found);
             }
-            let mut list = list;
             list.clear();
-            windows[r] = list;
         }
-        touched.clear();
-
-        let found = &mut out[first..];
-        found.sort_by_key(|m| (m.secret.start, m.secret.end, m.rule));
-        // Composites pair before overlaps are resolved: an unpaired composite match must not hide the
-        // lower-confidence match it overlaps (a lone client_secret is still a generic secret).
-        self.pair_composites(bytes, out, first);
-        // companions have done their job; a rule checking its own examples still sees its matches
-        let mut i = first;
-        while i < out.len() {
-            let r = out[i].rule;
-            if self.rule(r).companion_only && only != Some(r as u32) {
-                out.remove(i);
-            } else {
-                i += 1;
-            }
-        }
-        // Without a path, a path-restricted rule may not apply where the blob is found, so it must not
-        // hide another rule's match yet; the caller resolves those overlaps per path.
-        self.drop_overlapped(out, first, path.is_none());
-        if !rejected.is_empty() {
-            let mut i = first;
-            while i < out.len() {
-                let m = &out[i];
-                if self.rule(m.rule).generic
-                    && rejected
-                        .iter()
-                        .any(|r| r.start < m.secret.end && m.secret.start < r.end)
-                {
-                    out.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
-        }
+        scratch.touched.clear();
     }
 
-    /// Keeps a composite rule's match only when its companion rule matched within its line distance, and
-    /// records the companion's span.
-    fn pair_composites(&self, bytes: &[u8], out: &mut Vec<RawMatch>, first: usize) {
-        if !out[first..].iter().any(|m| self.requires[m.rule].is_some()) {
-            return;
-        }
-        let lines_apart = |a: usize, b: usize| {
-            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-            memchr::memchr_iter(b'\n', &bytes[lo..hi]).count()
-        };
-        let snapshot: Vec<(usize, Range<usize>)> = out[first..]
-            .iter()
-            .map(|m| (m.rule, m.secret.clone()))
-            .collect();
-        let mut i = first;
-        while i < out.len() {
-            if let Some((companion, within)) = self.requires[out[i].rule] {
-                let start = out[i].secret.start;
-                let found = snapshot
-                    .iter()
-                    .filter(|(r, _)| *r == companion)
-                    .map(|(_, span)| span.clone())
-                    .min_by_key(|span| lines_apart(span.start, start));
-                match found {
-                    Some(span) if lines_apart(span.start, start) <= within => {
-                        out[i].related = Some(span);
-                        i += 1;
-                    }
-                    _ => {
-                        out.remove(i);
-                    }
-                }
-            } else {
-                i += 1;
-            }
-        }
-    }
-
+    /// Runs rule `r`'s regex in `windows` of `bytes` and judges each match (all dropped as
+    /// [`Reject::NotAtPath`] when the rule does not apply here).
     fn run_rule(
         &self,
         r: usize,
         bytes: &[u8],
         windows: &[Range<usize>],
-        template: bool,
-        out: &mut Vec<RawMatch>,
-        rejected: &mut Vec<Range<usize>>,
+        not_here: bool,
+        found: &mut Vec<Candidate>,
     ) {
         let rule = self.rule(r);
-        if template && rule.confidence < Confidence::High {
-            return;
-        }
         let Some(regex) = rule.regex() else { return };
         for window in windows {
             let hay = &bytes[window.clone()];
@@ -420,136 +393,32 @@ impl Engine {
                     continue;
                 };
                 let whole = caps.get(0).expect("group 0 always matches").range();
-                let secret = &hay[span.clone()];
-                if rule.allowlist.allows_match(&hay[whole.clone()])
-                    || !rule
-                        .also_match
-                        .iter()
-                        .all(|r| r.is_match(&hay[whole.clone()]))
-                {
-                    continue;
-                }
-                let accepted = self.accept(rule, secret);
-                if accepted.is_none() && rule.checksum.is_some_and(|c| !checksum::verify(c, secret))
-                {
-                    rejected.push(window.start + span.start..window.start + span.end);
-                }
-                if let Some(entropy) = accepted {
-                    out.push(RawMatch {
-                        rule: r,
-                        secret: window.start + span.start..window.start + span.end,
-                        matched: window.start + whole.start..window.start + whole.end,
-                        entropy,
-                        related: None,
-                        decoded: None,
-                    });
-                }
-            }
-        }
-    }
-
-    /// The gates every captured secret passes; returns its entropy when it is kept.
-    fn accept(&self, rule: &Rule, secret: &[u8]) -> Option<f64> {
-        if secret.is_empty() {
-            return None;
-        }
-        let entropy = shannon(secret);
-        if rule.min_entropy.is_some_and(|min| entropy < min) {
-            return None;
-        }
-        // estimated at most once per secret, and only when a gate asks for it
-        let guess = std::cell::OnceCell::new();
-        let per_char = || *guess.get_or_init(|| randomness::estimate(secret).per_char);
-        if rule.min_randomness.is_some_and(|min| per_char() < min) {
-            return None;
-        }
-        if let Some(check) = rule.checksum {
-            if !checksum::verify(check, secret) {
-                return None;
-            }
-        }
-        if filter::is_placeholder(secret) || filter::is_reference(secret) {
-            return None;
-        }
-        if rule.generic && filter::is_not_a_secret_value(secret, per_char) {
-            return None;
-        }
-        if rule.allowlist.allows_secret(secret) {
-            return None;
-        }
-        Some(entropy)
-    }
-
-    /// Removes, from `out[first..]` (sorted by secret start), matches that overlap a match of strictly
-    /// higher confidence, and matches of the very same span as an earlier rule of equal confidence: one
-    /// secret is one finding.
-    fn drop_overlapped(&self, out: &mut Vec<RawMatch>, first: usize, unrestricted_only: bool) {
-        let found: Vec<RawMatch> = out.drain(first..).collect();
-        for (i, m) in found.iter().enumerate() {
-            let conf = self.rule(m.rule).confidence;
-            let beaten = found.iter().enumerate().any(|(j, o)| {
-                j != i
-                    && !(unrestricted_only && self.rule(o.rule).path.is_some())
-                    && o.secret.start < m.secret.end
-                    && m.secret.start < o.secret.end
-                    && (self.rule(o.rule).confidence > conf
-                        || (j < i && o.secret == m.secret && self.rule(o.rule).confidence == conf))
-            });
-            if !beaten {
-                out.push(m.clone());
+                let verdict = if not_here {
+                    Err(Reject::NotAtPath)
+                } else {
+                    gate::judge(rule, &hay[whole.clone()], &hay[span.clone()])
+                };
+                found.push(Candidate {
+                    rule: r,
+                    secret: window.start + span.start..window.start + span.end,
+                    matched: window.start + whole.start..window.start + whole.end,
+                    related: None,
+                    decoded: None,
+                    verdict,
+                });
             }
         }
     }
 }
 
-/// The text a rule's regex runs on for one keyword occurrence: the keyword's line (capped around the
-/// keyword for very long lines), extended past the line for multi-line rules.
-fn keyword_window(
-    bytes: &[u8],
-    start: usize,
-    end: usize,
-    multiline: bool,
-    context: usize,
-) -> Range<usize> {
-    let reach = MAX_LINE_REACH * (context + 1);
-    // Back to the start of the keyword's line, and `context` lines more.
-    let floor = start.saturating_sub(reach);
-    let mut line_start = floor;
-    let mut at = start;
-    for _ in 0..=context {
-        match memchr::memrchr(b'\n', &bytes[floor..at]) {
-            Some(i) => {
-                at = floor + i;
-                line_start = at + 1;
-            }
-            None => {
-                line_start = floor;
-                break;
-            }
+impl<'p> Pass<'p> {
+    fn new(path: Option<&'p str>) -> Self {
+        Pass {
+            path,
+            only: None,
+            explain: false,
         }
     }
-    // On to the end of the keyword's line, and `context` lines more.
-    let ceil = (end + reach).min(bytes.len());
-    let mut line_end = ceil;
-    let mut from = end;
-    for _ in 0..=context {
-        match memchr::memchr(b'\n', &bytes[from..ceil]) {
-            Some(i) => {
-                line_end = from + i;
-                from = line_end + 1;
-            }
-            None => {
-                line_end = ceil;
-                break;
-            }
-        }
-    }
-    let window_end = if multiline {
-        (line_end + MULTILINE_REACH).min(bytes.len())
-    } else {
-        line_end
-    };
-    line_start..window_end
 }
 
 #[cfg(test)]
@@ -606,6 +475,101 @@ mod tests {
         );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].secret, 4..12);
+    }
+
+    #[test]
+    fn explain_gives_every_candidate_its_verdict() {
+        let e = engine(
+            r#"
+[[rule]]
+id = "t"
+name = "t"
+regex = 'key=([a-zA-Z0-9$]+)'
+keywords = ["key="]
+min_entropy = 2.5
+[rule.allowlist]
+stopwords = ["nope"]
+"#,
+        );
+        let text =
+            b"key=Zq8mK2pL9vXw\nkey=aaab\nkey=$TOKEN\nkey=nopeQ8mK2pL9vX\nkey=xxxxQ8mK2pL9vX\n";
+        let found = e.explain(Some("a.txt"), text);
+        let verdicts: Vec<_> = found.iter().map(|c| c.verdict.clone()).collect();
+        assert_eq!(verdicts.len(), 5, "{verdicts:?}");
+        assert!(verdicts[0].is_ok(), "{verdicts:?}");
+        assert!(
+            matches!(verdicts[1], Err(Reject::Entropy { min, .. }) if min == 2.5),
+            "{verdicts:?}"
+        );
+        assert_eq!(verdicts[2], Err(Reject::Reference));
+        assert_eq!(verdicts[3], Err(Reject::AllowlistedSecret));
+        assert_eq!(verdicts[4], Err(Reject::Placeholder));
+        // what explain keeps is exactly what scan reports
+        let mut out = Vec::new();
+        e.scan("a.txt", text, &mut e.scratch(), &mut out);
+        let kept: Vec<RawMatch> = found.iter().filter_map(Candidate::to_match).collect();
+        assert_eq!(out, kept);
+        // a rule that does not apply at the path runs, and is dropped as such
+        let path_rule = engine(
+            r#"
+[[rule]]
+id = "t"
+name = "t"
+regex = 'key=([a-z0-9]+)'
+keywords = ["key="]
+path = '\.env$'
+"#,
+        );
+        let found = path_rule.explain(Some("main.rs"), b"key=a1b2c3d4");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].verdict, Err(Reject::NotAtPath));
+        let mut out = Vec::new();
+        path_rule.scan(
+            "main.rs",
+            b"key=a1b2c3d4",
+            &mut path_rule.scratch(),
+            &mut out,
+        );
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn overlapped_and_checksum_look_alikes_say_why() {
+        let e = engine(
+            r#"
+[[rule]]
+id = "generic"
+name = "g"
+confidence = "low"
+tags = ["generic"]
+regex = 'token=([a-zA-Z0-9_]+)'
+keywords = ["token"]
+
+[[rule]]
+id = "gh"
+name = "s"
+regex = '(ghp_[a-zA-Z0-9]{36})'
+keywords = ["ghp_"]
+checksum = "crc32-base62"
+"#,
+        );
+        let random = "R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1Ju";
+        let good = format!(
+            "ghp_{random}{}",
+            checksum::base62(crc32fast::hash(random.as_bytes()), 6)
+        );
+        let found = e.explain(Some("a"), format!("token={good}").as_bytes());
+        let generic = found.iter().find(|c| c.rule == 0).unwrap();
+        assert_eq!(generic.verdict, Err(Reject::Overlapped { by: 1 }));
+        assert!(found.iter().any(|c| c.rule == 1 && c.is_kept()));
+        let bad = format!("token=ghp_{random}AAAAAA");
+        let found = e.explain(Some("a"), bad.as_bytes());
+        let verdict = |rule| &found.iter().find(|c| c.rule == rule).unwrap().verdict;
+        assert_eq!(
+            verdict(1),
+            &Err(Reject::Checksum(crate::rules::Checksum::Crc32Base62))
+        );
+        assert_eq!(verdict(0), &Err(Reject::FailedLookAlike { of: 1 }));
     }
 
     #[test]

@@ -59,7 +59,7 @@ fn check_rule(
     }
     if rule.is_path_only() {
         for path in &rule.examples {
-            if !path_matches(rule, path) {
+            if !rule.applies_at(path) {
                 errors.push(error(
                     rule,
                     format!("example path does not match: {path:?}"),
@@ -67,7 +67,7 @@ fn check_rule(
             }
         }
         for path in &rule.negative_examples {
-            if path_matches(rule, path) {
+            if rule.applies_at(path) {
                 errors.push(error(
                     rule,
                     format!("negative example path matches: {path:?}"),
@@ -106,11 +106,4 @@ fn check_rule(
             ));
         }
     }
-}
-
-fn path_matches(rule: &Rule, path: &str) -> bool {
-    rule.path
-        .as_ref()
-        .is_some_and(|p| p.is_match(path.as_bytes()))
-        && !rule.allowlist.allows_path(path)
 }

@@ -30,6 +30,16 @@ pub enum Checksum {
     Jwt,
 }
 
+impl Checksum {
+    /// The name rule files use (`checksum = "jwt"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checksum::Crc32Base62 => "crc32-base62",
+            Checksum::Jwt => "jwt",
+        }
+    }
+}
+
 impl FromStr for Checksum {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
@@ -205,6 +215,29 @@ impl Rule {
     pub fn is_path_only(&self) -> bool {
         self.regex_source.is_none()
     }
+
+    /// True when this rule applies to a file at `path` (relative, `/`-separated): the path matches the
+    /// rule's `path` restriction (if any), the rule's allowlist does not list the path, and the file is
+    /// not a template (`.env.example`) unless the rule is high-confidence. The one answer to "does this
+    /// rule apply here": the engine, the example checks and every scan mode ask it.
+    pub fn applies_at(&self, path: &str) -> bool {
+        self.path
+            .as_ref()
+            .is_none_or(|p| p.is_match(path.as_bytes()))
+            && !self.allowlist.allows_path(path)
+            && !(self.confidence < Confidence::High && is_template_path(path))
+    }
+}
+
+/// True for files that by convention hold templates: `.env.example`, `config.sample.yml`, `x.template`.
+/// Only high-confidence rules report in them (see [`Rule::applies_at`]).
+pub fn is_template_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    [".example", ".sample", ".template", ".tmpl", ".dist", ".tpl"]
+        .iter()
+        .any(|ext| name.ends_with(ext) || name.contains(&format!("{ext}.")))
+        || name.starts_with("example.")
+        || name.starts_with("sample.")
 }
 
 /// An ordered, id-unique set of compiled rules.
@@ -640,6 +673,47 @@ mod tests {
             err.contains("f.toml:12: rule `b`: missing keywords"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn applies_at_path_allowlist_and_templates() {
+        let text = r#"
+[[rule]]
+id = "low"
+name = "x"
+confidence = "low"
+regex = '(abc)'
+keywords = ["abc"]
+path = '\.env'
+[rule.allowlist]
+paths = ['^vendor/']
+
+[[rule]]
+id = "high"
+name = "y"
+regex = '(abd)'
+keywords = ["abd"]
+"#;
+        let set = RuleSet::from_sources([("f.toml", text)]).unwrap();
+        let (low, high) = (&set.rules()[0], &set.rules()[1]);
+        assert!(low.applies_at("app/.env"));
+        assert!(!low.applies_at("app/main.rs"), "outside its path");
+        assert!(!low.applies_at("vendor/.env"), "allowlisted path");
+        assert!(
+            !low.applies_at("app/.env.example"),
+            "template file, low confidence"
+        );
+        assert!(high.applies_at("app/.env.example"), "high confidence");
+        assert!(high.applies_at("anything.txt"));
+    }
+
+    #[test]
+    fn template_paths() {
+        assert!(is_template_path(".env.example"));
+        assert!(is_template_path("config/app.sample.yml"));
+        assert!(is_template_path("deploy/values.yaml.tmpl"));
+        assert!(!is_template_path("src/example_test.go"));
+        assert!(!is_template_path(".env"));
     }
 
     #[test]

@@ -6,5 +6,5 @@ pub mod builtin;
 pub mod compile;
 pub mod syntax;
 
-pub use compile::{Allowlist, Checksum, Rule, RuleOrigin, RuleSet};
+pub use compile::{is_template_path, Allowlist, Checksum, Rule, RuleOrigin, RuleSet};
 pub use syntax::{AllowlistSyntax, Confidence, RuleFile, RuleSyntax};

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::engine::overlap::{self, Contender};
 use crate::engine::{locate, Engine, RawMatch, Scratch};
 use crate::finding::{fingerprint, redact, Finding, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
@@ -221,7 +222,7 @@ impl Scanner {
         path: &str,
         stats: &mut ScanStats,
     ) -> Option<Finding> {
-        if !self.engine.applies_at(finding.rule_index, path) {
+        if !self.engine.rule(finding.rule_index).applies_at(path) {
             return None;
         }
         let fp = fingerprint(&finding.rule_id, path, &finding.secret_bytes);
@@ -243,24 +244,22 @@ impl Scanner {
 /// confidence, and one finding per exact span among equals (the first by rule order): one secret, one
 /// finding. The engine does this itself when it knows the path; history scans call it per path.
 pub fn resolve_overlaps(findings: &mut Vec<Finding>) {
-    let span = |f: &Finding| ((f.line, f.column), (f.end_line, f.end_column));
-    let all = std::mem::take(findings);
-    for (i, f) in all.iter().enumerate() {
-        let (s, e) = span(f);
-        let beaten = all.iter().enumerate().any(|(j, o)| {
-            let (os, oe) = span(o);
-            j != i
-                && os < e
-                && s < oe
-                && (o.confidence > f.confidence
-                    || (o.confidence == f.confidence
-                        && (os, oe) == (s, e)
-                        && (o.rule_index, j) < (f.rule_index, i)))
-        });
-        if !beaten {
-            findings.push(f.clone());
-        }
-    }
+    let contenders: Vec<Contender<(usize, usize)>> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Contender {
+            span: (f.line, f.column)..(f.end_line, f.end_column),
+            rank: f.confidence as u8,
+            order: (f.rule_index, i),
+            can_beat: true,
+        })
+        .collect();
+    let beaten = overlap::beaten_by(&contenders);
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        beaten[i - 1].is_none()
+    });
 }
 
 /// One walker thread's state: its scratch buffers and what it found, merged into the shared outcome when
