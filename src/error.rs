@@ -42,6 +42,15 @@ pub enum Error {
     /// A git repository could not be opened or walked.
     #[error("git: {0}")]
     Git(String),
+    /// The pre-commit hook could not be installed or removed as asked (a hook keyhound did not write is
+    /// in the way).
+    #[error("{path}: {message}")]
+    Hook {
+        /// The hook file.
+        path: PathBuf,
+        /// What is in the way, and what to do about it.
+        message: String,
+    },
 }
 
 /// Result with the library's [`Error`].

@@ -6,28 +6,37 @@
 //!
 //! ```text
 //! error, randomness
-//! rules, sources          rules: error, randomness       sources: error
-//! engine, finding         engine: rules, randomness      finding: rules
-//! suppress, outcome       suppress: engine, rules        outcome: finding
-//! config, report          config: rules, suppress        report: outcome, finding, rules
-//! scan                    engine, sources, suppress, finding, outcome
+//! rules, sources                   rules: error, randomness     sources: error
+//! engine, finding                  engine: rules, randomness    finding: rules
+//! suppress, outcome                suppress: engine, rules      outcome: finding
+//! config, report, exit_code, hook  config: rules, suppress      report: outcome, finding, rules
+//!                                  exit_code: outcome           hook: sources
+//! scan, target                     scan: engine, sources, suppress, finding, outcome
+//!                                  target: config, report, sources
 //! ```
 //!
 //! * [`rules`] parses and compiles the rule files (`rules/*.toml`, embedded).
-//! * [`sources`] yields bytes and paths (directories, standard input, git) and knows nothing of rules.
+//! * [`sources`] yields bytes and paths (directories, standard input, git) and knows nothing of rules;
+//!   [`sources::range`] reads `--range` the way git does.
 //! * [`engine`] runs the keyword prefilter, the regexes near keyword hits and the gates.
 //! * [`finding`] turns matches into findings with redaction and fingerprints.
 //! * [`suppress`] applies allowlists, inline markers and the ignore file.
 //! * [`outcome`] is what a scan produced: findings, errors, counters.
 //! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, and resolves
 //!   them into the rule set and the suppressor.
-//! * [`report`] writes an outcome as text, JSON or SARIF.
+//! * [`report`] writes an outcome in each format behind one trait, the messages after a scan, and the
+//!   rule list.
+//! * [`exit_code`] is the exit-code policy: errors outrank findings.
+//! * [`hook`] installs and removes the git pre-commit hook.
+//! * [`target`] resolves what a git scan points at (its root and version-control facts).
 //! * [`scan`] ties it together in parallel.
 
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod exit_code;
 pub mod finding;
+pub mod hook;
 pub mod outcome;
 pub mod randomness;
 pub mod report;
@@ -35,5 +44,6 @@ pub mod rules;
 pub mod scan;
 pub mod sources;
 pub mod suppress;
+pub mod target;
 
 pub use error::{Error, Result};

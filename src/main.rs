@@ -1,5 +1,6 @@
-//! The `keyhound` command: a thin layer over the library. Parses arguments, resolves them into a scan, and
-//! maps the outcome to an exit code in one place: 0 clean, 1 findings (`--exit-code`), 2 error.
+//! The `keyhound` command: a thin layer over the library. [`cli`] parses arguments, calls the library and
+//! prints; an error that ends the run is printed here and exits 2 (the library's
+//! [`ExitCode::Error`](keyhound::exit_code::ExitCode::Error)), except a closed pipe, which is not a failure.
 
 mod cli;
 
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("keyhound: error: {err:#}");
-            ExitCode::from(cli::EXIT_ERROR)
+            ExitCode::from(keyhound::exit_code::ExitCode::ERROR_STATUS)
         }
     }
 }

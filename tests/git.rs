@@ -242,6 +242,127 @@ fn hook_install_blocks_a_commit_with_a_secret() {
 }
 
 #[test]
+fn range_shorthands_mean_what_git_means() {
+    let mut repo = TestRepo::new();
+    let old = github_token(120);
+    let new = github_token(121);
+    let base = repo.commit(&[("app.env", Some(&format!("OLD={old}\n")))], "base");
+    repo.commit(
+        &[("app.env", Some(&format!("OLD={old}\nNEW={new}\n")))],
+        "add new",
+    );
+    let lines = |run: &crate::util::Run| -> Vec<u64> {
+        run.findings()
+            .into_iter()
+            .map(|(_, line, _)| line)
+            .collect()
+    };
+    // `A..` is `A..HEAD`: what HEAD adds since base.
+    let run = scan_git(&repo, &["--range", &format!("{base}..")]);
+    assert_eq!(lines(&run), vec![2], "{}", run.stderr());
+    // `..B` is `HEAD..B`: base has nothing HEAD lacks. (It used to mean everything reachable from B.)
+    let run = scan_git(&repo, &["--range", &format!("..{base}")]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert_eq!(lines(&run), Vec::<u64>::new());
+    // The symmetric difference is refused, not read as `A..B` as it used to be.
+    let run = scan_git(&repo, &["--range", &format!("{base}...HEAD")]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("symmetric difference"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(run.stdout(), "");
+    for bad in [&format!("{base}....HEAD")[..], "HEAD", ".."] {
+        let run = scan_git(&repo, &["--range", bad]);
+        assert_eq!(run.code(), 2, "{bad}");
+        assert!(run.stderr().contains("--range"), "{bad}: {}", run.stderr());
+    }
+}
+
+#[test]
+fn all_refs_covers_every_branch_and_excludes_narrower_flags() {
+    let mut repo = TestRepo::new();
+    let first = repo.commit(&[("README.md", Some("# x\n"))], "init");
+    repo.branch("side", first);
+    repo.commit(
+        &[("side.env", Some(&format!("T={}\n", github_token(122))))],
+        "side secret",
+    );
+    repo.branch("main", first);
+    // Only the side branch has the secret; HEAD is on main.
+    assert_eq!(scan_git(&repo, &["--branch", "main"]).code(), 0);
+    for flags in [&[][..], &["--all-refs"]] {
+        let run = scan_git(&repo, flags);
+        assert_eq!(run.findings().len(), 1, "{flags:?}: {}", run.stderr());
+    }
+    let run = scan_git(&repo, &["--all-refs", "--branch", "main"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("cannot be used with"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn hook_install_force_keeps_a_backup_and_uninstall_restores_it() {
+    let mut repo = TestRepo::new();
+    repo.commit(&[("README.md", Some("# x\n"))], "init");
+    let hooks = repo.path().join(".git/hooks");
+    let hook = hooks.join("pre-commit");
+    let backup = hooks.join("pre-commit.keyhound-backup");
+    let theirs = "#!/bin/sh\n# the team's own checks\nexit 0\n";
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::write(&hook, theirs).unwrap();
+
+    let run = repo.dir.cmd(&["hook", "install", "--force"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("pre-commit.keyhound-backup"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), theirs);
+    assert!(std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("# installed by keyhound"));
+    // Reinstalling over our own hook makes no second backup.
+    assert_eq!(
+        repo.dir.cmd(&["hook", "install", "--force"]).run().code(),
+        0
+    );
+    assert!(!hooks.join("pre-commit.keyhound-backup.1").exists());
+
+    // Uninstall removes our hook and puts theirs back.
+    let run = repo.dir.cmd(&["hook", "uninstall"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("restored"), "{}", run.stderr());
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), theirs);
+    assert!(!backup.exists());
+
+    // A hook keyhound did not write is never removed.
+    let run = repo.dir.cmd(&["hook", "uninstall"]).run();
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("not written by keyhound"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), theirs);
+
+    // Nothing to uninstall is not an error.
+    std::fs::remove_file(&hook).unwrap();
+    let run = repo.dir.cmd(&["hook", "uninstall"]).run();
+    assert_eq!(run.code(), 0);
+    assert!(
+        run.stderr().contains("no pre-commit hook"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
 fn hook_install_respects_core_hooks_path() {
     let mut repo = TestRepo::new();
     repo.commit(&[("README.md", Some("# x\n"))], "init");

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `keyhound` binary: what a user runs, what they see, and the exit code.
 
+mod cli;
 mod git;
 mod hostile;
 mod util;
@@ -477,12 +478,15 @@ fn text_report_is_plain_when_not_a_terminal() {
     assert!(out.contains("Finding: GitHub"), "{out}");
     assert!(out.contains("a.env:1:14"), "{out}");
     assert!(!out.contains('\x1b'), "no colour when piped");
+    // The summary is a message on stderr, not part of the report.
+    assert!(!out.contains("keyhound: scanned"), "{out}");
+    let err = run.stderr();
     assert!(
-        out.lines()
+        err.lines()
             .last()
             .unwrap()
             .starts_with("keyhound: scanned 1 files"),
-        "{out}"
+        "{err}"
     );
 }
 

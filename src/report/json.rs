@@ -6,10 +6,33 @@ use serde_json::json;
 
 use crate::outcome::ScanOutcome;
 
-use super::JSON_SCHEMA_VERSION;
+use super::{Report, ReportContext, JSON_SCHEMA_VERSION};
+
+/// The JSON report.
+#[derive(Debug, Clone, Copy)]
+pub struct Json;
+
+impl Report for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn about(&self) -> &'static str {
+        "one JSON document: version, summary, findings, errors, notes"
+    }
+
+    fn write(
+        &self,
+        outcome: &ScanOutcome,
+        _: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        write(outcome, out)
+    }
+}
 
 /// Writes one JSON document.
-pub fn write(outcome: &ScanOutcome, out: &mut dyn Write) -> std::io::Result<()> {
+fn write(outcome: &ScanOutcome, out: &mut dyn Write) -> std::io::Result<()> {
     let mut summary = serde_json::to_value(&outcome.stats)?;
     summary["complete"] = json!(outcome.errors.is_empty());
     let doc = json!({

@@ -1,8 +1,12 @@
-//! Reports: the finished [`ScanOutcome`] written as text, JSON or SARIF. Reporters see findings and
-//! counters only, never how the blobs were found.
+//! Reports: the finished [`ScanOutcome`] written in a format. Each format is one [`Report`] in its own
+//! file, listed once in [`FORMATS`]; a new format is a new file plus a line there, and the command line
+//! offers it by name. Reporters see findings and counters only, never how the blobs were found. The rule
+//! list (`rules list`) is written by [`rules`].
 
 pub mod json;
+pub mod rules;
 pub mod sarif;
+pub mod summary;
 pub mod text;
 
 use std::io::Write;
@@ -11,15 +15,27 @@ use std::path::PathBuf;
 use crate::outcome::ScanOutcome;
 use crate::rules::RuleSet;
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Human-readable blocks and a summary line.
-    Text,
-    /// One JSON document (schema in the README).
-    Json,
-    /// SARIF 2.1.0.
-    Sarif,
+/// A report format: a name users pick it by, and a writer.
+pub trait Report: Sync {
+    /// The name `--format` takes (lowercase, stable).
+    fn name(&self) -> &'static str;
+    /// One line saying what it is, for help text.
+    fn about(&self) -> &'static str;
+    /// Writes `outcome` as one report.
+    fn write(
+        &self,
+        outcome: &ScanOutcome,
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()>;
+}
+
+/// Every format, the default (text) first.
+pub static FORMATS: &[&dyn Report] = &[&text::Text, &json::Json, &sarif::Sarif];
+
+/// The format called `name`.
+pub fn format(name: &str) -> Option<&'static dyn Report> {
+    FORMATS.iter().copied().find(|f| f.name() == name)
 }
 
 /// What a reporter needs besides the outcome.
@@ -49,16 +65,18 @@ pub struct VersionControl {
 /// The version of the JSON report schema (bumped on incompatible changes).
 pub const JSON_SCHEMA_VERSION: &str = "1";
 
-/// Writes `outcome` in `format`.
-pub fn write_report(
-    format: Format,
-    outcome: &ScanOutcome,
-    ctx: &ReportContext<'_>,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    match format {
-        Format::Text => text::write(outcome, ctx, out),
-        Format::Json => json::write(outcome, out),
-        Format::Sarif => sarif::write(outcome, ctx, out),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_found_by_their_unique_names() {
+        let names: Vec<&str> = FORMATS.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ["text", "json", "sarif"]);
+        for f in FORMATS {
+            assert_eq!(format(f.name()).map(|g| g.name()), Some(f.name()));
+            assert!(!f.about().is_empty());
+        }
+        assert!(format("xml").is_none());
     }
 }

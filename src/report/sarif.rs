@@ -10,22 +10,45 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingDescriptor, Result as SarifResult, ResultLevel,
-    Run, Sarif, Tool, ToolComponent, VersionControlDetails,
+    Run, Sarif as SarifLog, Tool, ToolComponent, VersionControlDetails,
 };
 
 use crate::finding::Finding;
 use crate::outcome::ScanOutcome;
 use crate::rules::{Confidence, Rule};
 
-use super::ReportContext;
+use super::{Report, ReportContext};
 
 /// The key under which keyhound fingerprints appear in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "keyhound/v1";
 const SRCROOT: &str = "%SRCROOT%";
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// The SARIF report.
+#[derive(Debug, Clone, Copy)]
+pub struct Sarif;
+
+impl Report for Sarif {
+    fn name(&self) -> &'static str {
+        "sarif"
+    }
+
+    fn about(&self) -> &'static str {
+        "SARIF 2.1.0, for code-scanning uploads"
+    }
+
+    fn write(
+        &self,
+        outcome: &ScanOutcome,
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        write(outcome, ctx, out)
+    }
+}
+
 /// Writes one SARIF log with one run.
-pub fn write(
+fn write(
     outcome: &ScanOutcome,
     ctx: &ReportContext<'_>,
     out: &mut dyn Write,
@@ -169,8 +192,51 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         .build()
 }
 
-fn build(outcome: &ScanOutcome, ctx: &ReportContext<'_>) -> Sarif {
-    // Only the rules that produced results are described, in first-use order.
+fn build(outcome: &ScanOutcome, ctx: &ReportContext<'_>) -> SarifLog {
+    let (descriptors, results) = rules_and_results(outcome, ctx);
+    let driver = ToolComponent::builder()
+        .name("keyhound".to_string())
+        .version(env!("CARGO_PKG_VERSION").to_string())
+        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+        .information_uri("https://github.com/keyhound/keyhound".to_string())
+        .rules(descriptors)
+        .build();
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation(outcome)])
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    let root = ctx
+        .root
+        .as_ref()
+        .and_then(|r| std::fs::canonicalize(r).ok());
+    if let Some(root) = &root {
+        let mut uri = file_uri(root);
+        if !uri.ends_with('/') {
+            uri.push('/');
+        }
+        run.original_uri_base_ids = Some(BTreeMap::from([(
+            SRCROOT.to_string(),
+            ArtifactLocation::builder().uri(uri).build(),
+        )]));
+    }
+    if let Some(vcs) = &ctx.vcs {
+        run.version_control_provenance = Some(vec![version_control(vcs, root.as_deref())]);
+    }
+    let mut log = SarifLog::builder()
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    log.schema = Some(SCHEMA_URI.to_string());
+    log
+}
+
+/// The descriptors of the rules that produced results (in first-use order) and the results.
+fn rules_and_results(
+    outcome: &ScanOutcome,
+    ctx: &ReportContext<'_>,
+) -> (Vec<ReportingDescriptor>, Vec<SarifResult>) {
     let mut index_of: HashMap<&str, usize> = HashMap::new();
     let mut descriptors = Vec::new();
     let mut results = Vec::new();
@@ -191,13 +257,11 @@ fn build(outcome: &ScanOutcome, ctx: &ReportContext<'_>) -> Sarif {
         });
         results.push(result(f, idx));
     }
-    let driver = ToolComponent::builder()
-        .name("keyhound".to_string())
-        .version(env!("CARGO_PKG_VERSION").to_string())
-        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
-        .information_uri("https://github.com/keyhound/keyhound".to_string())
-        .rules(descriptors)
-        .build();
+    (descriptors, results)
+}
+
+/// The invocation: successful only when every input was read; each error is a notification.
+fn invocation(outcome: &ScanOutcome) -> Invocation {
     let notifications: Vec<Notification> = outcome
         .errors
         .iter()
@@ -218,51 +282,29 @@ fn build(outcome: &ScanOutcome, ctx: &ReportContext<'_>) -> Sarif {
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
-    let mut run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .results(results)
-        .invocations(vec![invocation])
-        .column_kind(json!("unicodeCodePoints"))
+    invocation
+}
+
+/// Version-control provenance; without a remote, the repository is named by its local path.
+fn version_control(
+    vcs: &super::VersionControl,
+    root: Option<&std::path::Path>,
+) -> VersionControlDetails {
+    let mut details = VersionControlDetails::builder()
+        .repository_uri(
+            vcs.repository_uri
+                .clone()
+                .unwrap_or_else(|| root.map(file_uri).unwrap_or_else(|| "file:///".into())),
+        )
         .build();
-    if let Some(root) = ctx
-        .root
-        .as_ref()
-        .and_then(|r| std::fs::canonicalize(r).ok())
-    {
-        let mut uri = file_uri(&root);
-        if !uri.ends_with('/') {
-            uri.push('/');
-        }
-        run.original_uri_base_ids = Some(BTreeMap::from([(
-            SRCROOT.to_string(),
-            ArtifactLocation::builder().uri(uri).build(),
-        )]));
-    }
-    if let Some(vcs) = &ctx.vcs {
-        let mut details = VersionControlDetails::builder()
-            .repository_uri(vcs.repository_uri.clone().unwrap_or_else(|| {
-                ctx.root
-                    .as_ref()
-                    .and_then(|r| std::fs::canonicalize(r).ok())
-                    .map(|r| file_uri(&r))
-                    .unwrap_or_else(|| "file:///".into())
-            }))
-            .build();
-        details.revision_id = vcs.revision_id.clone();
-        details.branch = vcs.branch.clone();
-        details.mapped_to = Some(
-            ArtifactLocation::builder()
-                .uri_base_id(SRCROOT.to_string())
-                .build(),
-        );
-        run.version_control_provenance = Some(vec![details]);
-    }
-    let mut log = Sarif::builder()
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build();
-    log.schema = Some(SCHEMA_URI.to_string());
-    log
+    details.revision_id = vcs.revision_id.clone();
+    details.branch = vcs.branch.clone();
+    details.mapped_to = Some(
+        ArtifactLocation::builder()
+            .uri_base_id(SRCROOT.to_string())
+            .build(),
+    );
+    details
 }
 
 fn file_uri(path: &std::path::Path) -> String {

@@ -1,10 +1,34 @@
-//! The text report: one block per finding, then a summary line. Colour only when asked (a terminal).
+//! The text report: one block per finding. Colour only when asked (a terminal). The summary, errors and
+//! notes are messages, not part of the report: see [`super::summary`].
 
 use std::io::Write;
 
-use crate::outcome::{format_duration, ScanOutcome, ScanStats};
+use crate::outcome::ScanOutcome;
 
-use super::ReportContext;
+use super::{Report, ReportContext};
+
+/// The text report.
+#[derive(Debug, Clone, Copy)]
+pub struct Text;
+
+impl Report for Text {
+    fn name(&self) -> &'static str {
+        "text"
+    }
+
+    fn about(&self) -> &'static str {
+        "one block per finding, for people"
+    }
+
+    fn write(
+        &self,
+        outcome: &ScanOutcome,
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        write(outcome, ctx, out)
+    }
+}
 
 struct Style {
     on: bool,
@@ -20,8 +44,8 @@ impl Style {
     }
 }
 
-/// Writes the findings and the summary line.
-pub fn write(
+/// Writes one block per finding.
+fn write(
     outcome: &ScanOutcome,
     ctx: &ReportContext<'_>,
     out: &mut dyn Write,
@@ -92,64 +116,5 @@ pub fn write(
         writeln!(out, "  Fingerprint: {}", f.fingerprint)?;
         writeln!(out)?;
     }
-    for e in &outcome.errors {
-        writeln!(
-            out,
-            "{} {}: {}",
-            style.paint("1;35", "Error:"),
-            e.path,
-            e.message
-        )?;
-    }
-    for n in &outcome.notes {
-        writeln!(out, "Note: {n}")?;
-    }
-    writeln!(out, "{}", summary_line(&outcome.stats))
-}
-
-/// `scanned 4812 files (48.2 MB) in 210ms: 3 findings, 12 skipped, 0 errors`
-pub fn summary_line(stats: &ScanStats) -> String {
-    let mut skipped = Vec::new();
-    if stats.skipped_binary > 0 {
-        skipped.push(format!("{} binary", stats.skipped_binary));
-    }
-    if stats.skipped_too_large > 0 {
-        skipped.push(format!("{} too large", stats.skipped_too_large));
-    }
-    if stats.skipped_symlinks > 0 {
-        skipped.push(format!("{} symlinks", stats.skipped_symlinks));
-    }
-    let skipped_detail = if skipped.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", skipped.join(", "))
-    };
-    format!(
-        "keyhound: scanned {} files ({}) in {}: {} finding{}, {} skipped{}, {} suppressed, {} error{}",
-        stats.files_scanned,
-        human_bytes(stats.bytes_scanned),
-        format_duration(stats.duration_secs),
-        stats.findings,
-        if stats.findings == 1 { "" } else { "s" },
-        stats.skipped(),
-        skipped_detail,
-        stats.suppressed,
-        stats.errors,
-        if stats.errors == 1 { "" } else { "s" },
-    )
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
+    Ok(())
 }

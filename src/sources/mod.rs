@@ -3,6 +3,7 @@
 
 pub mod dir;
 pub mod git;
+pub mod range;
 pub mod stdin;
 
 /// Bytes to scan and the path to report findings at.

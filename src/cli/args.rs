@@ -1,0 +1,278 @@
+//! The flags every scan takes, their value parsers, and their translation into the library's option
+//! types. Each flag's parsing has a unit test below.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, ValueEnum};
+
+use keyhound::config::ConfigRequest;
+use keyhound::report::{self, Report};
+use keyhound::rules::Confidence;
+use keyhound::scan::ScanOptions;
+use keyhound::sources::git::Selection;
+
+/// A report format, picked by name from the library's list.
+#[derive(Clone, Copy)]
+pub struct FormatArg(pub &'static dyn Report);
+
+impl std::fmt::Debug for FormatArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
+/// `--format`: the names (and one-line descriptions) of [`report::FORMATS`].
+fn format_parser() -> impl TypedValueParser<Value = FormatArg> {
+    let values = report::FORMATS
+        .iter()
+        .map(|f| PossibleValue::new(f.name()).help(f.about()));
+    PossibleValuesParser::new(values).map(|name: String| {
+        FormatArg(report::format(&name).expect("clap only accepts listed format names"))
+    })
+}
+
+/// `--color`.
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorArg {
+    /// When writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `--min-confidence`.
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ConfidenceArg {
+    /// Everything.
+    Low,
+    /// Medium and high.
+    Medium,
+    /// High only.
+    High,
+}
+
+impl From<ConfidenceArg> for Confidence {
+    fn from(arg: ConfidenceArg) -> Self {
+        match arg {
+            ConfidenceArg::Low => Confidence::Low,
+            ConfidenceArg::Medium => Confidence::Medium,
+            ConfidenceArg::High => Confidence::High,
+        }
+    }
+}
+
+/// Flags shared by every scan.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_parser = format_parser(), default_value = "text")]
+    pub format: FormatArg,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub report_path: Option<PathBuf>,
+    /// Config file [default: .keyhound.toml at the scan root, else .gitleaks.toml, if present].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Fingerprints to ignore [default: .keyhoundignore at the scan root, if present].
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+    /// Skip files larger than this (bytes; K, M, G suffixes allowed).
+    #[arg(long, default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit code when there are findings (errors always exit 2).
+    #[arg(long, default_value_t = 1)]
+    pub exit_code: u8,
+    /// Layers of base64, hex and percent-encoding to decode and scan inside (0: none).
+    #[arg(long, default_value_t = keyhound::engine::DEFAULT_DECODE_DEPTH)]
+    pub decode_depth: usize,
+    /// Drop findings below this confidence.
+    #[arg(long, value_enum, default_value_t = ConfidenceArg::Low)]
+    pub min_confidence: ConfidenceArg,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
+    /// Colour in text reports.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// No summary, error list, notes or progress on stderr (the exit code still tells).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl ScanArgs {
+    /// The config and ignore files the user named.
+    pub fn config_request(&self) -> ConfigRequest {
+        ConfigRequest {
+            config: self.config.clone(),
+            ignore_file: self.ignore_file.clone(),
+        }
+    }
+
+    /// The scan's options (`no_ignore` is `scan dir`'s own flag).
+    pub fn scan_options(&self, no_ignore: bool) -> ScanOptions {
+        ScanOptions {
+            max_file_size: self.max_file_size,
+            threads: self.threads,
+            no_ignore,
+            min_confidence: self.min_confidence.into(),
+        }
+    }
+}
+
+/// `--max-file-size`: bytes with an optional K, M or G suffix (powers of 1024). Values past what 64
+/// bits hold saturate (the limit is then "no limit", never a wrapped-around small one), and 0 is
+/// refused: it would skip every file and still look like a clean scan.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 1024),
+        Some((i, 'M' | 'm')) => (&s[..i], 1024 * 1024),
+        Some((i, 'G' | 'g')) => (&s[..i], 1024 * 1024 * 1024),
+        _ => (s, 1),
+    };
+    let num = num.trim();
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}` is not a size (e.g. 500K, 10M, 1048576)"));
+    }
+    let n = num.bytes().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    match n.saturating_mul(mult) {
+        0 => Err("a limit of 0 would skip every file: give at least 1 byte".into()),
+        n => Ok(n),
+    }
+}
+
+/// `--range`: git's `A..B` (see [`keyhound::sources::range`]).
+pub fn parse_range(s: &str) -> Result<Selection, String> {
+    keyhound::sources::range::parse_range(s).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser, Debug)]
+    struct Probe {
+        #[command(flatten)]
+        args: ScanArgs,
+    }
+
+    fn parse(argv: &[&str]) -> ScanArgs {
+        let argv = std::iter::once("probe").chain(argv.iter().copied());
+        Probe::try_parse_from(argv)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .args
+    }
+
+    fn refused(argv: &[&str]) -> String {
+        let argv = std::iter::once("probe").chain(argv.iter().copied());
+        Probe::try_parse_from(argv).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults() {
+        let a = parse(&[]);
+        assert_eq!(a.format.0.name(), "text");
+        assert_eq!(a.max_file_size, 10 * 1024 * 1024);
+        assert_eq!(a.exit_code, 1);
+        assert_eq!(a.min_confidence, ConfidenceArg::Low);
+        assert_eq!(a.color, ColorArg::Auto);
+        assert_eq!(a.threads, 0);
+        assert!(!a.quiet && !a.show_secrets);
+        assert!(a.config.is_none() && a.ignore_file.is_none() && a.report_path.is_none());
+    }
+
+    #[test]
+    fn format_takes_every_listed_name_and_nothing_else() {
+        for f in report::FORMATS {
+            assert_eq!(parse(&["--format", f.name()]).format.0.name(), f.name());
+        }
+        assert_eq!(parse(&["-f", "sarif"]).format.0.name(), "sarif");
+        let err = refused(&["--format", "xml"]);
+        assert!(err.contains("text") && err.contains("sarif"), "{err}");
+    }
+
+    #[test]
+    fn max_file_size_suffixes() {
+        assert_eq!(parse_size("1048576"), Ok(1048576));
+        assert_eq!(parse_size("500K"), Ok(500 * 1024));
+        assert_eq!(parse_size("10m"), Ok(10 * 1024 * 1024));
+        assert_eq!(parse_size(" 2G "), Ok(2 * 1024 * 1024 * 1024));
+        assert!(parse_size("ten").unwrap_err().contains("not a size"));
+        assert!(parse_size("5T").is_err());
+        assert!(parse_size("").is_err());
+        assert_eq!(parse_size("99999999999999999999999G"), Ok(u64::MAX), "saturates");
+        assert!(parse_size("0").unwrap_err().contains("skip every file"));
+        assert!(parse_size("0K").is_err());
+        assert_eq!(parse(&["--max-file-size", "1K"]).max_file_size, 1024);
+        assert!(refused(&["--max-file-size", "1.5M"]).contains("--max-file-size"));
+    }
+
+    #[test]
+    fn exit_code_threads_and_decode_depth_are_numbers() {
+        let a = parse(&["--exit-code", "7", "-j", "3", "--decode-depth", "0"]);
+        assert_eq!((a.exit_code, a.threads, a.decode_depth), (7, 3, 0));
+        assert!(refused(&["--exit-code", "256"]).contains("--exit-code"));
+    }
+
+    #[test]
+    fn min_confidence_and_color() {
+        let a = parse(&["--min-confidence", "high", "--color", "never"]);
+        assert_eq!(Confidence::from(a.min_confidence), Confidence::High);
+        assert_eq!(a.color, ColorArg::Never);
+        assert_eq!(
+            Confidence::from(parse(&["--min-confidence", "medium"]).min_confidence),
+            Confidence::Medium
+        );
+        refused(&["--min-confidence", "certain"]);
+        refused(&["--color", "sometimes"]);
+    }
+
+    #[test]
+    fn files_and_switches_reach_the_library_options() {
+        let a = parse(&[
+            "-c",
+            "k.toml",
+            "--ignore-file",
+            "ign",
+            "-o",
+            "out.json",
+            "-q",
+            "--show-secrets",
+        ]);
+        let request = a.config_request();
+        assert_eq!(request.config, Some(PathBuf::from("k.toml")));
+        assert_eq!(request.ignore_file, Some(PathBuf::from("ign")));
+        assert_eq!(a.report_path, Some(PathBuf::from("out.json")));
+        assert!(a.quiet && a.show_secrets);
+        let options = a.scan_options(true);
+        assert!(options.no_ignore);
+        assert_eq!(options.max_file_size, a.max_file_size);
+    }
+
+    #[test]
+    fn range_values_go_through_the_library_parser() {
+        assert_eq!(
+            format!("{:?}", parse_range("main..").unwrap()),
+            format!(
+                "{:?}",
+                Selection::Range {
+                    include: "HEAD".into(),
+                    exclude: Some("main".into())
+                }
+            )
+        );
+        assert!(parse_range("a...b")
+            .unwrap_err()
+            .contains("symmetric difference"));
+    }
+}

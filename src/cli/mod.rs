@@ -1,0 +1,97 @@
+//! The command line: clap definitions, one file per subcommand, each a thin layer over library calls.
+//! This module parses and prints; every decision (which config applies, what a range means, the hook
+//! script, the exit code) is the library's. stdout carries only reports and listings; messages go to
+//! stderr.
+
+mod args;
+mod completions;
+mod hook;
+mod rules;
+mod scan;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{CommandFactory, Parser, Subcommand};
+
+use keyhound::exit_code::ExitCode as Outcome;
+
+/// `--version`: the package version, the commit it was built from and the number of built-in rules.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("KEYHOUND_BUILD_COMMIT"),
+    ", ",
+    env!("KEYHOUND_RULE_COUNT"),
+    " built-in rules)"
+);
+
+/// The whole command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "keyhound",
+    version = VERSION,
+    about = "Find secrets in working trees, git history, staged changes and logs.",
+    after_help = "Exit codes: 0 clean, 1 findings (see --exit-code), 2 error or incomplete scan."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan something for secrets.
+    #[command(subcommand)]
+    Scan(Box<scan::ScanCommand>),
+    /// List or check rules.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+    /// Manage the git pre-commit hook.
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `keyhound man > keyhound.1`.
+    Man,
+}
+
+/// The clap command, for completions and the manual page.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses arguments and runs the command; the process status comes from the library's policy.
+pub fn run() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Scan(cmd) => scan::run(*cmd),
+        Command::Rules(cmd) => rules::run(cmd),
+        Command::Hook(cmd) => hook::run(cmd),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
+    }
+}
+
+/// The process status for a command that ended as `outcome` (findings use status 1).
+fn status(outcome: Outcome) -> ExitCode {
+    ExitCode::from(outcome.status(Outcome::FINDINGS_STATUS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn version_names_commit_and_the_true_rule_count() {
+        let rules = keyhound::rules::RuleSet::builtin().unwrap();
+        let count: usize = env!("KEYHOUND_RULE_COUNT").parse().unwrap();
+        assert_eq!(count, rules.len(), "build.rs counts [[rule]] tables");
+        assert!(VERSION.starts_with(env!("CARGO_PKG_VERSION")));
+        assert!(VERSION.contains(" (commit "), "{VERSION}");
+    }
+}

@@ -1,0 +1,331 @@
+//! `keyhound scan dir|stdin|git|staged`: resolve the target and its config through the library, run the
+//! scan, write the report to stdout (or `--report-path`), and print the messages on stderr.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+
+use keyhound::config::{ConfigStore, WorkTree};
+use keyhound::engine::Engine;
+use keyhound::exit_code::ExitCode as Outcome;
+use keyhound::outcome::ScanOutcome;
+use keyhound::report::{summary, ReportContext, VersionControl};
+use keyhound::scan::git::{GitProgress, GitScanOptions};
+use keyhound::scan::Scanner;
+use keyhound::sources::git::Selection;
+use keyhound::target::{staged_root, GitTarget};
+
+use super::args::{parse_range, ColorArg, ScanArgs};
+
+/// The scan subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ScanCommand {
+    /// Scan files and directories (a working tree): respects .gitignore, includes hidden files.
+    Dir {
+        /// Files or directories to scan.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Also scan files that .gitignore excludes.
+        #[arg(long)]
+        no_ignore: bool,
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+    /// Scan standard input (CI logs, pasted output).
+    Stdin {
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+    /// Scan git history: every commit reachable from every ref, or a range for CI.
+    Git {
+        /// The repository (a work tree, a linked worktree or a bare repository).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        commits: CommitArgs,
+        /// List every (commit, path, line) a secret appears at, not one finding per secret and path.
+        #[arg(long)]
+        all_occurrences: bool,
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+    /// Scan what `git commit` is about to record (for a pre-commit hook).
+    Staged {
+        /// The repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        common: ScanArgs,
+    },
+}
+
+/// Which commits `scan git` covers; at most one of these flags.
+#[derive(clap::Args, Debug)]
+pub struct CommitArgs {
+    /// Only what the commits of this range add, as git reads `A..B` (`A..` is `A..HEAD`, `..B` is
+    /// `HEAD..B`), e.g. `origin/main..HEAD` on a pull request.
+    #[arg(long, value_name = "A..B", value_parser = parse_range,
+          conflicts_with_all = ["since_commit", "branch", "all_refs"])]
+    range: Option<Selection>,
+    /// Only what the commits after this one (up to HEAD) add.
+    #[arg(long, value_name = "COMMIT", conflicts_with_all = ["branch", "all_refs"])]
+    since_commit: Option<String>,
+    /// Only commits reachable from these branches, tags or revisions (repeatable).
+    #[arg(
+        long,
+        visible_alias = "ref",
+        value_name = "REF",
+        conflicts_with = "all_refs"
+    )]
+    branch: Vec<String>,
+    /// Every commit reachable from every branch, tag and remote-tracking ref (the default).
+    #[arg(long)]
+    all_refs: bool,
+}
+
+impl CommitArgs {
+    /// The commits, in the library's terms (`--all-refs` and no flag both mean every ref).
+    fn selection(self) -> Selection {
+        keyhound::sources::range::select(self.range, self.since_commit, self.branch)
+    }
+}
+
+/// Runs a scan subcommand.
+pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
+    match cmd {
+        ScanCommand::Dir {
+            paths,
+            no_ignore,
+            common,
+        } => {
+            let store = WorkTree::for_scan_paths(&paths);
+            let scanner = build_scanner(&common, &store, no_ignore)?;
+            let outcome = scanner.scan_dirs(&paths);
+            let root = Some(store.root().to_path_buf());
+            finish(&scanner, &common, outcome, root, None)
+        }
+        ScanCommand::Stdin { common } => {
+            let scanner = build_scanner(&common, &WorkTree::new("."), false)?;
+            let outcome = scanner.scan_stdin();
+            finish(&scanner, &common, outcome, None, None)
+        }
+        ScanCommand::Git {
+            path,
+            commits,
+            all_occurrences,
+            common,
+        } => {
+            let target = GitTarget::history(&path)?;
+            let scanner = build_scanner(&common, &target.config_store(), false)?;
+            let progress = GitProgress::default();
+            let options = GitScanOptions {
+                selection: commits.selection(),
+                all_occurrences,
+            };
+            let outcome = with_progress(&common, &progress, || {
+                scanner.scan_git(&path, &options, &progress)
+            })?;
+            finish(
+                &scanner,
+                &common,
+                outcome,
+                Some(target.root),
+                Some(target.vcs),
+            )
+        }
+        ScanCommand::Staged { path, common } => {
+            let root = staged_root(&path)?;
+            let scanner = build_scanner(&common, &WorkTree::new(&root), false)?;
+            let outcome = scanner.scan_staged(&path)?;
+            finish(&scanner, &common, outcome, Some(root), None)
+        }
+    }
+}
+
+/// The scanner for `args`, with the config and ignore files the library finds in `store`.
+fn build_scanner(args: &ScanArgs, store: &dyn ConfigStore, no_ignore: bool) -> Result<Scanner> {
+    let resolved = keyhound::config::resolve(store, &args.config_request())?;
+    if !args.quiet {
+        if let Some(path) = &resolved.config.path {
+            for w in &resolved.config.warnings {
+                eprintln!("keyhound: note: {}: {w}", path.display());
+            }
+        }
+    }
+    Ok(Scanner::new(
+        Engine::new(resolved.rules).with_decode_depth(args.decode_depth),
+        resolved.suppressor,
+        args.scan_options(no_ignore),
+    ))
+}
+
+/// Runs `scan` with a progress line on stderr when stderr is a terminal.
+fn with_progress<T: Send>(
+    args: &ScanArgs,
+    progress: &GitProgress,
+    scan: impl FnOnce() -> T + Send,
+) -> T {
+    if args.quiet || !std::io::stderr().is_terminal() {
+        return scan();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .expect("valid progress template"),
+    );
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                bar.set_message(format!(
+                    "{} commits walked, {} blobs scanned ({:.1} MB)",
+                    progress.commits.load(Ordering::Relaxed),
+                    progress.blobs.load(Ordering::Relaxed),
+                    progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
+                ));
+                bar.tick();
+                std::thread::sleep(std::time::Duration::from_millis(120));
+            }
+        });
+        let r = scan();
+        done.store(true, Ordering::Relaxed);
+        r
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// Writes the report (stdout or `--report-path`), then the messages on stderr unless `--quiet`, and
+/// returns the library's exit code for the outcome.
+fn finish(
+    scanner: &Scanner,
+    args: &ScanArgs,
+    mut outcome: ScanOutcome,
+    root: Option<PathBuf>,
+    vcs: Option<VersionControl>,
+) -> Result<ExitCode> {
+    for f in &mut outcome.findings {
+        f.finalize_secret(args.show_secrets);
+    }
+    let to_terminal = args.report_path.is_none() && std::io::stdout().is_terminal();
+    let ctx = ReportContext {
+        rules: scanner.engine().rules(),
+        root,
+        color: match args.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+        vcs,
+    };
+    let report = args.format.0;
+    match &args.report_path {
+        Some(path) => write_to_file(path, |w| report.write(&outcome, &ctx, w))?,
+        None => {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            report.write(&outcome, &ctx, &mut w)?;
+            w.flush()?;
+        }
+    }
+    if !args.quiet {
+        for line in summary::messages(&outcome) {
+            eprintln!("{line}");
+        }
+    }
+    let status = Outcome::of_outcome(&outcome).status(args.exit_code);
+    Ok(ExitCode::from(status))
+}
+
+/// Creates `path` and writes it through a buffer, naming the file in any error.
+fn write_to_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("creating report {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    write(&mut w)
+        .and_then(|()| w.flush())
+        .with_context(|| format!("writing report {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser, Debug)]
+    struct Probe {
+        #[command(subcommand)]
+        cmd: ScanCommand,
+    }
+
+    fn git(argv: &[&str]) -> Result<CommitArgs, String> {
+        let argv = ["probe", "git"].into_iter().chain(argv.iter().copied());
+        match Probe::try_parse_from(argv).map_err(|e| e.to_string())?.cmd {
+            ScanCommand::Git { commits, .. } => Ok(commits),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn selection(argv: &[&str]) -> String {
+        format!("{:?}", git(argv).unwrap().selection())
+    }
+
+    #[test]
+    fn commit_flags_become_selections() {
+        assert_eq!(selection(&[]), format!("{:?}", Selection::AllRefs));
+        assert_eq!(
+            selection(&["--all-refs"]),
+            format!("{:?}", Selection::AllRefs)
+        );
+        let main_to_head = Selection::Range {
+            include: "HEAD".into(),
+            exclude: Some("main".into()),
+        };
+        assert_eq!(
+            selection(&["--range", "main..HEAD"]),
+            format!("{main_to_head:?}")
+        );
+        assert_eq!(
+            selection(&["--range", "main.."]),
+            format!("{main_to_head:?}")
+        );
+        assert_eq!(
+            selection(&["--since-commit", "main"]),
+            format!("{main_to_head:?}")
+        );
+        assert_eq!(
+            selection(&["--branch", "a", "--ref", "b"]),
+            format!("{:?}", Selection::Refs(vec!["a".into(), "b".into()]))
+        );
+    }
+
+    #[test]
+    fn commit_flags_exclude_each_other() {
+        for argv in [
+            &["--range", "a..b", "--since-commit", "a"][..],
+            &["--range", "a..b", "--branch", "a"],
+            &["--range", "a..b", "--all-refs"],
+            &["--since-commit", "a", "--branch", "b"],
+            &["--since-commit", "a", "--all-refs"],
+            &["--branch", "a", "--all-refs"],
+        ] {
+            let err = git(argv).unwrap_err();
+            assert!(err.contains("cannot be used with"), "{argv:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn bad_ranges_are_refused_at_parse_time() {
+        for bad in ["a...b", "a....b", "main", ".."] {
+            let err = git(&["--range", bad]).unwrap_err();
+            assert!(err.contains("--range"), "{bad}: {err}");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The exit-code policy, in one place: 0 clean, 1 findings (or the code `--exit-code` picks), 2 error.
+//! An error outranks findings, because a scan that could not read everything has not shown the tree is
+//! clean. The CLI turns an [`ExitCode`] into the process status; it never decides one itself.
+
+use crate::outcome::ScanOutcome;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Nothing found, everything read.
+    Clean,
+    /// Findings, and everything read.
+    Findings,
+    /// An error: bad input, or a scan that could not read everything (incomplete).
+    Error,
+}
+
+impl ExitCode {
+    /// The process status of a clean run.
+    pub const CLEAN_STATUS: u8 = 0;
+    /// The default process status for findings.
+    pub const FINDINGS_STATUS: u8 = 1;
+    /// The process status for errors and incomplete scans.
+    pub const ERROR_STATUS: u8 = 2;
+
+    /// How a scan ended: errors outrank findings.
+    pub fn of_outcome(outcome: &ScanOutcome) -> Self {
+        Self::of_counts(outcome.errors.len(), outcome.findings.len())
+    }
+
+    /// How a run with this many errors and findings ended.
+    pub fn of_counts(errors: usize, findings: usize) -> Self {
+        if errors > 0 {
+            ExitCode::Error
+        } else if findings > 0 {
+            ExitCode::Findings
+        } else {
+            ExitCode::Clean
+        }
+    }
+
+    /// The process status, with `findings_status` for findings (`--exit-code`, 1 by default).
+    pub fn status(self, findings_status: u8) -> u8 {
+        match self {
+            ExitCode::Clean => Self::CLEAN_STATUS,
+            ExitCode::Findings => findings_status,
+            ExitCode::Error => Self::ERROR_STATUS,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExitCode;
+    use crate::outcome::{ScanError, ScanOutcome};
+
+    #[test]
+    fn statuses() {
+        assert_eq!(ExitCode::Clean.status(1), 0);
+        assert_eq!(ExitCode::Findings.status(1), 1);
+        assert_eq!(ExitCode::Findings.status(7), 7);
+        assert_eq!(ExitCode::Error.status(7), 2);
+    }
+
+    #[test]
+    fn of_counts_and_outcome() {
+        use ExitCode::*;
+        assert_eq!(ExitCode::of_counts(0, 0), Clean);
+        assert_eq!(ExitCode::of_counts(0, 3), Findings);
+        assert_eq!(ExitCode::of_counts(1, 0), Error);
+        assert_eq!(ExitCode::of_counts(1, 3), Error);
+        let mut outcome = ScanOutcome::default();
+        assert_eq!(ExitCode::of_outcome(&outcome), Clean);
+        outcome.errors.push(ScanError {
+            path: "a".into(),
+            message: "unreadable".into(),
+        });
+        assert_eq!(ExitCode::of_outcome(&outcome), Error);
+    }
+}
