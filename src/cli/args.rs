@@ -210,7 +210,11 @@ mod tests {
         assert!(parse_size("ten").unwrap_err().contains("not a size"));
         assert!(parse_size("5T").is_err());
         assert!(parse_size("").is_err());
-        assert_eq!(parse_size("99999999999999999999999G"), Ok(u64::MAX), "saturates");
+        assert_eq!(
+            parse_size("99999999999999999999999G"),
+            Ok(u64::MAX),
+            "saturates"
+        );
         assert!(parse_size("0").unwrap_err().contains("skip every file"));
         assert!(parse_size("0K").is_err());
         assert_eq!(parse(&["--max-file-size", "1K"]).max_file_size, 1024);
