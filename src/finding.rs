@@ -39,6 +39,51 @@ pub struct RelatedPart {
     pub redacted: String,
 }
 
+/// What a provider said about a secret (`--verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyStatus {
+    /// The provider accepted the secret: it works now.
+    Live,
+    /// The provider rejected it: revoked, expired or never valid.
+    Invalid,
+    /// No verifier for this rule, a value the check needs is missing, or the answer cannot be trusted.
+    Unknown,
+    /// The check did not complete: network, rate limit, timeout, a malformed or refused answer.
+    Error,
+}
+
+impl VerifyStatus {
+    /// The lowercase name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyStatus::Live => "live",
+            VerifyStatus::Invalid => "invalid",
+            VerifyStatus::Unknown => "unknown",
+            VerifyStatus::Error => "error",
+        }
+    }
+}
+
+/// The result of verifying one finding's secret with its provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Live, invalid, unknown or error.
+    pub status: VerifyStatus,
+    /// The verifier's id (`github`, `aws`), absent when no verifier applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<String>,
+    /// Who the secret belongs to, as the provider said (account, user, scopes), when it said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// When the provider was asked (RFC 3339, UTC); absent when nothing was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    /// Why the status is what it is, when that needs saying (never contains the secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// One reported secret.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {

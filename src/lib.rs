@@ -8,7 +8,8 @@
 //! error, randomness
 //! rules, sources                   rules: error, randomness     sources: error
 //! engine, finding                  engine: rules, randomness    finding: rules
-//! suppress, outcome                suppress: engine, rules      outcome: finding
+//! suppress, outcome, verify        suppress: engine, rules      outcome: finding
+//!                                  verify: finding, rules, sources
 //! config, report, exit_code, hook  config: rules, suppress      report: outcome, finding, rules
 //!                                  exit_code: outcome           hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome
@@ -22,6 +23,7 @@
 //! * [`finding`] turns matches into findings with redaction and fingerprints.
 //! * [`suppress`] applies allowlists, inline markers and the ignore file.
 //! * [`outcome`] is what a scan produced: findings, errors, counters.
+//! * [`verify`] asks providers whether found secrets still work (`--verify`, off by default).
 //! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, and resolves
 //!   them into the rule set and the suppressor.
 //! * [`report`] writes an outcome in each format behind one trait, the messages after a scan, and the
@@ -45,5 +47,6 @@ pub mod scan;
 pub mod sources;
 pub mod suppress;
 pub mod target;
+pub mod verify;
 
 pub use error::{Error, Result};

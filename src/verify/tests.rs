@@ -1,0 +1,465 @@
+//! Every verifier against a local HTTP server on 127.0.0.1 playing its provider: live, invalid,
+//! rate-limited and malformed answers; and the guards (negative controls, redirects, private addresses,
+//! named hosts), each with a test that fails without it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+
+use super::*;
+use crate::rules::RuleSet;
+
+/// What the server saw of one request: the raw text plus any basic-auth pair and JWT payload decoded,
+/// so a test can tell which secret it carried.
+#[derive(Debug, Clone)]
+struct Seen {
+    visible: String,
+}
+
+#[derive(Debug, Clone)]
+struct Reply {
+    status: u16,
+    body: String,
+    headers: Vec<(String, String)>,
+}
+
+fn reply(status: u16, body: &str) -> Reply {
+    Reply {
+        status,
+        body: body.to_string(),
+        headers: Vec::new(),
+    }
+}
+
+type Responder = dyn Fn(&Seen) -> Reply + Send + Sync;
+
+/// A tiny HTTP/1.1 server on 127.0.0.1: one request per connection, answered by `respond`.
+struct Server {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    respond: Arc<Mutex<Arc<Responder>>>,
+}
+
+impl Server {
+    fn start(respond: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let respond: Arc<Mutex<Arc<Responder>>> = Arc::new(Mutex::new(Arc::new(respond)));
+        let (seen2, respond2) = (Arc::clone(&seen), Arc::clone(&respond));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let responder = Arc::clone(&respond2.lock().unwrap());
+                serve_one(stream, &seen2, &*responder);
+            }
+        });
+        Server {
+            addr,
+            seen,
+            respond,
+        }
+    }
+
+    fn set(&self, respond: impl Fn(&Seen) -> Reply + Send + Sync + 'static) {
+        *self.respond.lock().unwrap() = Arc::new(respond);
+        self.seen.lock().unwrap().clear();
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn requests(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+fn serve_one(stream: TcpStream, seen: &Mutex<Vec<Seen>>, respond: &Responder) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut head = String::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        head.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let mut visible = format!("{head}\n{body}");
+    for line in head.lines() {
+        if let Some((_, b64)) = line.split_once("Basic ") {
+            visible.push_str(&String::from_utf8_lossy(
+                &STANDARD.decode(b64.trim()).unwrap_or_default(),
+            ));
+        }
+    }
+    if let Some(jwt) = body.split('&').find_map(|kv| kv.strip_prefix("assertion=")) {
+        if let Some(payload) = jwt.split('.').nth(1) {
+            visible.push_str(&String::from_utf8_lossy(
+                &URL_SAFE_NO_PAD.decode(payload).unwrap_or_default(),
+            ));
+        }
+    }
+    let seen_now = Seen { visible };
+    let r = respond(&seen_now);
+    seen.lock().unwrap().push(seen_now);
+    let mut out = format!(
+        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        r.status,
+        r.body.len()
+    );
+    for (n, v) in &r.headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&r.body);
+    let mut stream = stream;
+    stream.write_all(out.as_bytes()).ok();
+}
+
+fn options(base: &str) -> Options {
+    Options {
+        concurrency: 2,
+        per_provider_interval: Duration::ZERO,
+        net: NetPolicy {
+            allow_private: true,
+            endpoint_override: Some(base.to_string()),
+            timeout: Duration::from_secs(20),
+        },
+    }
+}
+
+/// How each built-in provider answers: live status and body, invalid status and body, and what the
+/// identity must then contain. Every verifier must have a row (a new verifier without one fails).
+const PROVIDERS: &[(&str, u16, &str, u16, &str, &str)] = &[
+    ("aws", 200, "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AIDAX</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>", 403, "<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>", "arn:aws:iam::123456789012:user/ci"),
+    ("github", 200, r#"{"login":"octocat","id":1}"#, 401, r#"{"message":"Bad credentials"}"#, "octocat"),
+    ("github-app-installation", 200, r#"{"total_count":3,"repositories":[{"owner":{"login":"acme"}}]}"#, 401, r#"{"message":"Bad credentials"}"#, "acme"),
+    ("gitlab", 200, r#"{"id":7,"name":"ci-token","user_id":42,"scopes":["api","read_user"]}"#, 401, r#"{"message":"401 Unauthorized"}"#, "ci-token (user 42, scopes api,read_user)"),
+    ("slack", 200, r#"{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"deploybot"}"#, 200, r#"{"ok":false,"error":"invalid_auth"}"#, "deploybot @ Acme"),
+    ("slack-webhook", 400, "no_text", 404, "no_service", ""),
+    ("stripe", 200, r#"{"id":"acct_1Abc","settings":{"dashboard":{"display_name":"Acme Inc"}}}"#, 401, r#"{"error":{"type":"invalid_request_error"}}"#, "acct_1Abc Acme Inc"),
+    ("openai", 200, r#"{"object":"list","data":[{"id":"gpt-4o"}]}"#, 401, r#"{"error":{"code":"invalid_api_key"}}"#, ""),
+    ("openai-admin", 200, r#"{"data":[{"name":"Default project"}]}"#, 401, r#"{"error":{"code":"invalid_api_key"}}"#, "Default project"),
+    ("anthropic", 200, r#"{"data":[{"id":"claude"}],"has_more":true}"#, 401, r#"{"type":"error","error":{"type":"authentication_error"}}"#, ""),
+    ("anthropic-admin", 200, r#"{"id":"org-1","name":"Acme","type":"organization"}"#, 401, r#"{"type":"error"}"#, "Acme (org-1)"),
+    ("google-api-key", 200, r#"{"models":[{"name":"models/gemini"}]}"#, 400, r#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#, ""),
+    ("gcp-service-account", 200, r#"{"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"}"#, 400, r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#, "svc@proj.iam.gserviceaccount.com"),
+    ("sendgrid", 200, r#"{"scopes":["mail.send","user.profile.read"]}"#, 401, r#"{"errors":[{"message":"authorization required"}]}"#, "scopes: mail.send,user.profile.read"),
+    ("twilio", 200, r#"{"sid":"AC0","friendly_name":"Acme prod","status":"active"}"#, 401, r#"{"code":20003}"#, "Acme prod"),
+    ("mailgun", 200, r#"{"total_count":1,"items":[{"name":"mg.acme.example"}]}"#, 401, "Forbidden", "mg.acme.example"),
+    ("mailchimp", 200, r#"{"account_id":"a1","account_name":"Acme","login_id":"l1"}"#, 401, r#"{"title":"API Key Invalid"}"#, "Acme (l1)"),
+    ("npm", 200, r#"{"username":"acme-bot"}"#, 401, r#"{"error":"unauthorized"}"#, "acme-bot"),
+    ("huggingface", 200, r#"{"name":"acme","auth":{"accessToken":{"role":"write"}}}"#, 401, r#"{"error":"Invalid credentials"}"#, "acme (write)"),
+    ("digitalocean", 200, r#"{"account":{"email":"ops@acme.example","team":{"name":"Acme"}}}"#, 401, r#"{"id":"unauthorized"}"#, "ops@acme.example (Acme)"),
+    ("datadog", 200, r#"{"valid":true}"#, 403, r#"{"errors":["Forbidden"]}"#, ""),
+    ("discord-webhook", 200, r#"{"id":"1","name":"alerts","guild_id":"9","channel_id":"8"}"#, 404, r#"{"code":10015}"#, "alerts (guild 9, channel 8)"),
+    ("discord-bot", 200, r#"{"id":"77","username":"acmebot"}"#, 401, r#"{"code":0}"#, "acmebot (77)"),
+    ("telegram", 200, r#"{"ok":true,"result":{"id":1,"username":"acme_bot"}}"#, 401, r#"{"ok":false,"error_code":401}"#, "@acme_bot"),
+    ("sentry", 200, r#"[{"slug":"acme"}]"#, 401, r#"{"detail":"Invalid token"}"#, "acme"),
+    ("heroku", 200, r#"{"id":"u1","email":"dev@acme.example"}"#, 401, r#"{"id":"unauthorized"}"#, "dev@acme.example"),
+    ("postman", 200, r#"{"user":{"username":"acme","email":"a@acme.example"}}"#, 401, r#"{"error":{"name":"AuthenticationError"}}"#, "acme (a@acme.example)"),
+    ("linear", 200, r#"{"data":{"viewer":{"id":"v1","name":"Ada","email":"ada@acme.example"}}}"#, 400, r#"{"errors":[{"extensions":{"code":"AUTHENTICATION_ERROR"}}]}"#, "ada@acme.example"),
+    ("doppler", 200, r#"{"name":"ci","type":"service_account","workplace":{"name":"Acme"}}"#, 401, r#"{"success":false}"#, "Acme: ci (service_account)"),
+    ("shopify", 200, r#"{"shop":{"name":"Acme Shop","myshopify_domain":"acme-test.myshopify.com"}}"#, 401, r#"{"errors":"[API] Invalid API key"}"#, "Acme Shop (acme-test.myshopify.com)"),
+];
+
+/// A candidate for `verifier`'s first rule: a fresh fake secret, plus a companion where one is needed;
+/// and the text the server must see for the request to be this candidate's.
+fn candidate_for(v: &Verifier, rules: &RuleSet) -> (Candidate, String) {
+    let rule = v.rules[0].clone();
+    let fake = |id: &str| fake::fake_secret(rules.get(id).unwrap()).unwrap();
+    let (secret, companion, marker) = match v.id.as_str() {
+        "aws" => {
+            let key_id = fake("aws-access-key-id");
+            (fake(&rule), Some(key_id.clone()), key_id)
+        }
+        "gcp-service-account" => {
+            let email = "svc@proj.iam.gserviceaccount.com".to_string();
+            (
+                gcp::tests::TEST_KEY.replace('\n', "\\n"),
+                Some(email.clone()),
+                email,
+            )
+        }
+        "twilio" => {
+            let secret = fake(&rule);
+            (secret.clone(), Some(fake("twilio-account-sid")), secret)
+        }
+        "shopify" => {
+            let secret = fake(&rule);
+            (
+                secret.clone(),
+                Some("acme-test.myshopify.com".into()),
+                secret,
+            )
+        }
+        _ => {
+            let secret = fake(&rule);
+            // A secret that is a URL reaches the server as its path.
+            let marker = match secret.strip_prefix("https://") {
+                Some(rest) => rest[rest.find('/').unwrap()..].to_string(),
+                None => secret.clone(),
+            };
+            (secret, None, marker)
+        }
+    };
+    let c = Candidate {
+        rule_id: rule,
+        secret,
+        companion,
+        context: None,
+    };
+    (c, marker)
+}
+
+fn verify_one(verifiers: &Verifiers, rules: &RuleSet, c: &Candidate, base: &str) -> Verification {
+    let mut out = verifiers
+        .verify(rules, std::slice::from_ref(c), &options(base))
+        .unwrap();
+    out.remove(0)
+}
+
+#[test]
+fn every_verifier_against_its_provider_played_locally() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin().unwrap();
+    assert!(verifiers.all().len() >= 25);
+    for v in verifiers.all() {
+        let row = PROVIDERS.iter().find(|p| p.0 == v.id);
+        let &(_, live_status, live_body, bad_status, bad_body, identity) =
+            row.unwrap_or_else(|| panic!("verifier {} has no row in PROVIDERS", v.id));
+        let only = verifiers.select(std::slice::from_ref(&v.id), &[]).unwrap();
+        let (c, marker) = candidate_for(v, &rules);
+        let server = Server::start(|_| reply(500, ""));
+        let is_real = move |s: &Seen| s.visible.contains(&marker);
+
+        let real = is_real.clone();
+        server.set(move |s| {
+            if real(s) {
+                reply(live_status, live_body)
+            } else {
+                reply(bad_status, bad_body)
+            }
+        });
+        let r = verify_one(&only, &rules, &c, &server.base());
+        assert_eq!(r.status, VerifyStatus::Live, "{}: {r:?}", v.id);
+        assert_eq!(
+            server.requests(),
+            2,
+            "{}: a control and the candidate",
+            v.id
+        );
+        if !identity.is_empty() {
+            assert!(
+                r.identity.as_deref().unwrap_or("").contains(identity),
+                "{}: {r:?}",
+                v.id
+            );
+        }
+        assert!(r.checked_at.is_some());
+
+        server.set(move |_| reply(bad_status, bad_body));
+        let r = verify_one(&only, &rules, &c, &server.base());
+        assert_eq!(r.status, VerifyStatus::Invalid, "{}: {r:?}", v.id);
+
+        server.set(|_| reply(429, r#"{"error":"slow down"}"#));
+        let r = verify_one(&only, &rules, &c, &server.base());
+        assert_eq!(r.status, VerifyStatus::Error, "{}: {r:?}", v.id);
+        assert!(
+            r.note.as_deref().unwrap().contains("rate limited"),
+            "{}: {r:?}",
+            v.id
+        );
+
+        let real = is_real.clone();
+        server.set(move |s| {
+            if real(s) {
+                reply(live_status, "<html>oops")
+            } else {
+                reply(bad_status, bad_body)
+            }
+        });
+        let r = verify_one(&only, &rules, &c, &server.base());
+        assert_eq!(r.status, VerifyStatus::Error, "{}: {r:?}", v.id);
+        assert!(
+            r.note.as_deref().unwrap().contains("malformed"),
+            "{}: {r:?}",
+            v.id
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains(&c.secret), "{}: secret in {json}", v.id);
+    }
+}
+
+#[test]
+fn a_verifier_that_calls_a_fake_live_is_not_trusted_and_gets_no_secret() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin()
+        .unwrap()
+        .select(&["github".into()], &[])
+        .unwrap();
+    let (c, marker) = candidate_for(&verifiers.all()[0], &rules);
+    let server = Server::start(|_| reply(200, r#"{"login":"anyone"}"#));
+    let r = verify_one(&verifiers, &rules, &c, &server.base());
+    assert_eq!(r.status, VerifyStatus::Unknown, "{r:?}");
+    assert!(r.note.as_deref().unwrap().contains("fake live"), "{r:?}");
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "only the control was sent");
+    assert!(!seen[0].visible.contains(&marker));
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin()
+        .unwrap()
+        .select(&["github".into()], &[])
+        .unwrap();
+    let (c, _) = candidate_for(&verifiers.all()[0], &rules);
+    let elsewhere = Server::start(|_| reply(200, r#"{"login":"someone"}"#));
+    let target = format!("{}/user", elsewhere.base());
+    let server = Server::start(move |_| Reply {
+        status: 302,
+        body: String::new(),
+        headers: vec![("Location".into(), target.clone())],
+    });
+    let r = verify_one(&verifiers, &rules, &c, &server.base());
+    assert_eq!(r.status, VerifyStatus::Error, "{r:?}");
+    assert!(r.note.as_deref().unwrap().contains("redirect"), "{r:?}");
+    assert_eq!(elsewhere.requests(), 0, "the redirect target was contacted");
+}
+
+#[test]
+fn private_addresses_are_refused_unless_allowed() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin()
+        .unwrap()
+        .select(&["github".into()], &[])
+        .unwrap();
+    let (c, _) = candidate_for(&verifiers.all()[0], &rules);
+    let server = Server::start(|_| reply(401, "{}"));
+    let mut opts = options(&server.base());
+    opts.net.allow_private = false;
+    let r = verifiers
+        .verify(&rules, std::slice::from_ref(&c), &opts)
+        .unwrap()
+        .remove(0);
+    assert_eq!(r.status, VerifyStatus::Error, "{r:?}");
+    assert!(
+        r.note.as_deref().unwrap().contains("non-public address"),
+        "{r:?}"
+    );
+    assert_eq!(server.requests(), 0, "a loopback address was contacted");
+}
+
+#[test]
+fn requests_go_only_to_the_hosts_a_verifier_names() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin().unwrap();
+    // Every request is answered "invalid": only the negative control may arrive.
+    let server = Server::start(|_| reply(404, "no_service"));
+    let c = Candidate {
+        rule_id: "slack-incoming-webhook".into(),
+        secret: "https://hooks.slack.com.evil.example/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx".into(),
+        ..Candidate::default()
+    };
+    let r = verify_one(&verifiers, &rules, &c, &server.base());
+    assert_eq!(r.status, VerifyStatus::Error, "{r:?}");
+    assert!(
+        r.note.as_deref().unwrap().contains("does not name"),
+        "{r:?}"
+    );
+    assert_eq!(server.requests(), 1, "only the negative control");
+}
+
+#[test]
+fn missing_companions_and_unknown_rules_are_unknown_without_a_request() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin().unwrap();
+    let server = Server::start(|_| reply(200, "{}"));
+    let twilio = Candidate {
+        rule_id: "twilio-auth-token".into(),
+        secret: "0123456789abcdef0123456789abcdef".into(),
+        ..Candidate::default()
+    };
+    let other = Candidate {
+        rule_id: "generic-password".into(),
+        secret: "hunter2hunter2".into(),
+        ..Candidate::default()
+    };
+    let out = verifiers
+        .verify(&rules, &[twilio, other], &options(&server.base()))
+        .unwrap();
+    assert_eq!(out[0].status, VerifyStatus::Unknown);
+    assert!(
+        out[0].note.as_deref().unwrap().contains("Account SID"),
+        "{:?}",
+        out[0]
+    );
+    assert_eq!(out[1].status, VerifyStatus::Unknown);
+    assert_eq!(out[1].verifier, None);
+    assert_eq!(server.requests(), 0);
+}
+
+#[test]
+fn a_companion_is_found_in_the_context_and_equal_candidates_are_sent_once() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin().unwrap();
+    let secret = fake::fake_secret(rules.get("shopify-access-token").unwrap()).unwrap();
+    let server = Server::start({
+        let secret = secret.clone();
+        move |s| {
+            if s.visible.contains(&secret) {
+                reply(200, r#"{"shop":{"name":"S"}}"#)
+            } else {
+                reply(401, "{}")
+            }
+        }
+    });
+    let c = Candidate {
+        rule_id: "shopify-access-token".into(),
+        secret,
+        companion: None,
+        context: Some("SHOP=acme-test.myshopify.com\nTOKEN=...".into()),
+    };
+    let out = verifiers
+        .verify(&rules, &[c.clone(), c], &options(&server.base()))
+        .unwrap();
+    assert_eq!(out[0].status, VerifyStatus::Live, "{:?}", out[0]);
+    assert_eq!(out[0], out[1]);
+    assert_eq!(server.requests(), 2, "one control, one check");
+}
+
+#[test]
+fn every_verifier_rule_exists_and_has_a_negative_control() {
+    let rules = RuleSet::builtin().unwrap();
+    let verifiers = Verifiers::builtin().unwrap();
+    for v in verifiers.all() {
+        for id in v
+            .rules
+            .iter()
+            .chain(v.companion.iter().flat_map(|c| &c.rules))
+        {
+            let rule = rules
+                .get(id)
+                .unwrap_or_else(|| panic!("{}: unknown rule {id}", v.id));
+            if v.kind != Kind::GcpJwt {
+                assert!(
+                    fake::fake_secret(rule).is_some(),
+                    "{}: no fake for {id}",
+                    v.id
+                );
+            }
+        }
+    }
+}
