@@ -246,11 +246,7 @@ impl Verifiers {
 
     /// The verifier index and values of a candidate, or its final (unknown) result.
     fn prepare(&self, c: &Candidate) -> Result<(usize, Values), Verification> {
-        let Some(index) = self
-            .list
-            .iter()
-            .position(|v| v.rules.contains(&c.rule_id))
-        else {
+        let Some(index) = self.list.iter().position(|v| v.rules.contains(&c.rule_id)) else {
             return Err(unknown(None, format!("no verifier for rule {}", c.rule_id)));
         };
         let v = &self.list[index];
