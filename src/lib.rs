@@ -10,7 +10,8 @@
 //! engine, finding                  engine: rules, randomness    finding: rules
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding
 //!                                  verify: finding, rules, sources
-//! config, report, exit_code, hook  config: rules, suppress      report: outcome, finding, rules
+//! config, report, exit_code, hook  config: rules, sources,      report: outcome, finding, rules
+//!                                  finding, suppress, outcome
 //!                                  exit_code: outcome           hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome
 //!                                  target: config, report, sources
@@ -24,13 +25,14 @@
 //! * [`suppress`] applies allowlists, inline markers and the ignore file.
 //! * [`outcome`] is what a scan produced: findings, errors, counters.
 //! * [`verify`] asks providers whether found secrets still work (`--verify`, off by default).
-//! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, and resolves
-//!   them into the rule set and the suppressor.
+//! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, read from
+//!   where each scan mode trusts (a range's base, `HEAD`, the working tree), and resolves them into the
+//!   rule set and the suppressor.
 //! * [`report`] writes an outcome in each format behind one trait, the messages after a scan, and the
 //!   rule list.
 //! * [`exit_code`] is the exit-code policy: errors outrank findings.
 //! * [`hook`] installs and removes the git pre-commit hook.
-//! * [`target`] resolves what a git scan points at (its root and version-control facts).
+//! * [`target`] resolves what a git scan points at (its root, trusted config and version-control facts).
 //! * [`scan`] ties it together in parallel.
 
 pub mod config;

@@ -1,12 +1,14 @@
 //! What a git scan command points at, resolved before the scan: the store its config and ignore files
-//! are read from, the root reports' paths are relative to, and the version-control facts SARIF carries.
+//! are read from (the trusted side: see [`crate::config::trust`]), the scanner configuration a range
+//! changes, the root reports' paths are relative to, and the version-control facts SARIF carries.
 //! It opens the repository only to learn these; it does not scan.
 
 use std::path::{Path, PathBuf};
 
-use crate::config::WorkTree;
+use crate::config::trust::{self, ConfigChange, Trusted};
 use crate::error::Result;
 use crate::report::VersionControl;
+use crate::sources::git::Selection;
 
 /// A repository a history scan covers.
 #[derive(Debug, Clone)]
@@ -41,10 +43,22 @@ impl GitTarget {
         Ok(GitTarget { root, vcs })
     }
 
-    /// Where this repository's config and ignore files are read from: its work tree.
-    pub fn config_store(&self) -> WorkTree {
-        WorkTree::new(&self.root)
+    /// Where a history scan of the repository at or above `path` over `selection` reads its config and
+    /// ignore files from (a range's base; else the work tree), and the scanner configuration files the
+    /// range changes.
+    pub fn config(path: &Path, selection: &Selection) -> Result<(Trusted, Vec<ConfigChange>)> {
+        let repo = crate::sources::git::open(path)?;
+        Ok((
+            trust::for_history(&repo, selection)?,
+            trust::config_changes(&repo, selection)?,
+        ))
     }
+}
+
+/// Where a staged scan of the repository at or above `path` reads its config and ignore files from:
+/// `HEAD`, never the index or the work tree that hold what is being committed.
+pub fn staged_config(path: &Path) -> Result<Trusted> {
+    trust::for_staged(&crate::sources::git::open(path)?)
 }
 
 /// The root of a staged scan of the repository at or above `path`: its work tree (`path` itself for a

@@ -112,13 +112,321 @@ fn token_line(seed: u64) -> (String, String) {
 // ---- the repository under scan cannot switch the scanner off ----
 
 #[test]
+fn pr_adding_an_allow_everything_keyhound_config_is_still_scanned() {
+    let (mut repo, base) = base_repo();
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
+    repo.write("app.env", token_line(9001).1);
+    repo.commit("add app config");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+}
+
+#[test]
+fn pr_adding_a_one_rule_gitleaks_config_does_not_replace_the_builtin_rules() {
+    let (mut repo, base) = base_repo();
+    repo.write(
+        ".gitleaks.toml",
+        "title = \"mine\"\n[[rules]]\nid = \"nothing\"\nregex = '''zzzqqq[0-9]{40}'''\nkeywords = [\"zzzqqq\"]\n",
+    );
+    repo.write("app.env", token_line(9002).1);
+    repo.commit("add app config");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+}
+
+#[test]
+fn pr_adding_a_gitleaks_config_that_extends_the_defaults_with_an_allowlist_is_still_scanned() {
+    let (mut repo, base) = base_repo();
+    repo.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\n[allowlist]\npaths = ['''.*''']\n",
+    );
+    repo.write("app.env", token_line(9003).1);
+    repo.commit("add app config");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+}
+
+#[test]
+fn pr_adding_the_secrets_fingerprint_to_keyhoundignore_is_still_scanned() {
+    // Anyone who has the secret can compute its fingerprint.
+    let (mut repo, base) = base_repo();
+    let (token, line) = token_line(9004);
+    let fp = keyhound::finding::fingerprint("github-pat-classic", "app.env", token.as_bytes());
+    repo.write(".keyhoundignore", format!("{fp}\n"));
+    repo.write("app.env", line);
+    repo.commit("add app config");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+    // The same fingerprint written with CRLF line ends changes nothing.
+    repo.write(".keyhoundignore", format!("# reviewed\r\n{fp}\r\n"));
+    repo.commit("crlf");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+}
+
+#[test]
+fn pr_adding_a_gitleaksignore_line_is_still_scanned() {
+    let (mut repo, base) = base_repo();
+    repo.write(".gitleaksignore", "app.env:whatever:1\r\n");
+    repo.write("app.env", token_line(9005).1);
+    repo.commit("add app config");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+}
+
+#[test]
+fn since_commit_reads_configuration_from_that_commit() {
+    let (mut repo, base) = base_repo();
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
+    repo.write("app.env", token_line(9006).1);
+    repo.commit("add app config");
+    let run = repo
+        .cmd(&[
+            "scan",
+            "git",
+            ".",
+            "--since-commit",
+            &base,
+            "--format",
+            "json",
+        ])
+        .run();
+    assert_secret_found(&run, "app.env");
+}
+
+#[test]
 fn a_config_in_a_subdirectory_or_under_another_name_is_not_read_by_a_range_scan() {
     let (mut repo, base) = base_repo();
     repo.write("sub/.keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
     repo.write("keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
     repo.write("sub/app.env", token_line(9007).1);
     repo.commit("add app config");
-    assert_secret_found(&repo.scan_range(&base, &[]), "sub/app.env");
+    let run = repo.scan_range(&base, &[]);
+    assert_secret_found(&run, "sub/app.env");
+    // A config in a subdirectory configures `scan dir sub`: its change is reported too.
+    assert!(
+        run.findings().contains(&(
+            "sub/.keyhound.toml".into(),
+            1,
+            "scanner-config-changed".into()
+        )),
+        "{:?}",
+        run.findings()
+    );
+}
+
+#[test]
+fn a_symlinked_config_in_the_pr_is_not_read() {
+    let (mut repo, base) = base_repo();
+    repo.write("allow.toml", "[allowlist]\npaths = ['''.*''']\n");
+    std::os::unix::fs::symlink("allow.toml", repo.path().join(".keyhound.toml")).unwrap();
+    repo.write("app.env", token_line(9008).1);
+    repo.commit("add app config");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+}
+
+#[test]
+fn a_symlink_under_a_configs_name_is_an_error_on_the_trusted_side_and_in_a_dir_scan() {
+    // A link in the trusted commit would lead into the working tree: refused, exit 2.
+    let mut repo = GitRepo::new();
+    repo.write("allow.toml", "[allowlist]\npaths = ['''.*''']\n");
+    std::os::unix::fs::symlink("allow.toml", repo.path().join(".keyhoundignore")).unwrap();
+    let base = repo.commit("base");
+    repo.write("app.env", token_line(9040).1);
+    repo.commit("pr");
+    let run = repo.scan_range(&base, &[]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("not a regular file"),
+        "{}",
+        run.stderr()
+    );
+    // In a directory scan, a link to a device would never end: refused, exit 2.
+    let dir = TestDir::new();
+    dir.write("app.env", token_line(9041).1);
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".keyhound.toml")).unwrap();
+    let run = dir.cmd(&["scan", "dir", "."]).run();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains(".keyhound.toml"), "{}", run.stderr());
+}
+
+#[test]
+fn the_trusted_sides_configuration_applies_and_the_pr_cannot_delete_it() {
+    let mut repo = GitRepo::new();
+    // The base allowlists docs/ and ignores one reviewed fingerprint.
+    let (reviewed, reviewed_line) = token_line(9010);
+    let fp =
+        keyhound::finding::fingerprint("github-pat-classic", "reviewed.env", reviewed.as_bytes());
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['''^docs/''']\n");
+    repo.write(".keyhoundignore", format!("{fp}\r\n"));
+    repo.write("src/main.rs", "fn main() {}\n");
+    let base = repo.commit("base");
+    repo.write("docs/howto.md", token_line(9011).1);
+    repo.write("reviewed.env", reviewed_line);
+    repo.commit("docs");
+    let run = repo.scan_range(&base, &[]);
+    assert_eq!(run.findings(), vec![], "{}", run.stderr());
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+
+    // Deleting the trusted config in the PR does not switch it off; the deletion itself is reported.
+    std::fs::remove_file(repo.path().join(".keyhound.toml")).unwrap();
+    repo.commit("drop config");
+    let run = repo.scan_range(&base, &[]);
+    let rules: Vec<String> = run.findings().into_iter().map(|f| f.2).collect();
+    assert_eq!(rules, vec!["scanner-config-changed"], "{}", run.stdout());
+    assert_eq!(run.code(), 1);
+}
+
+#[test]
+fn a_range_that_changes_scanner_configuration_says_so_and_fails() {
+    let (mut repo, base) = base_repo();
+    repo.write(".keyhoundignore", "0123456789abcdef0123456789abcdef\n");
+    repo.commit("ignore something");
+    let run = repo.scan_range(&base, &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let doc = run.json();
+    let f = &doc["findings"][0];
+    assert_eq!(f["rule_id"], "scanner-config-changed", "{doc}");
+    assert_eq!(f["path"], ".keyhoundignore");
+    assert!(
+        doc["notes"].to_string().contains(".keyhoundignore"),
+        "{doc}"
+    );
+    // SARIF: a result of its own rule, at the file.
+    let range = format!("{base}..HEAD");
+    let sarif = repo
+        .cmd(&["scan", "git", ".", "--range", &range, "--format", "sarif"])
+        .run();
+    assert_eq!(sarif.code(), 1);
+    let doc = sarif.json();
+    assert_eq!(
+        doc["runs"][0]["results"][0]["ruleId"],
+        "scanner-config-changed"
+    );
+    // Text: said in the report.
+    let text = repo.cmd(&["scan", "git", ".", "--range", &range]).run();
+    assert!(
+        text.stdout().contains("scanner-config-changed"),
+        "{}",
+        text.stdout()
+    );
+    // A CI that reviews such changes elsewhere (CODEOWNERS) can turn the gate off on the command line.
+    let run = repo.scan_range(&base, &["--allow-config-changes"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.json()["notes"].to_string().contains(".keyhoundignore"));
+}
+
+#[test]
+fn a_repository_without_commits_gets_the_builtin_defaults_only() {
+    // Nothing is trusted yet: the first commit's own config does not configure its scan.
+    let repo = GitRepo::new();
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
+    repo.write(".gitleaksignore", "app.env:whatever:1\n");
+    repo.write("app.env", token_line(9012).1);
+    repo.git(&["add", "-A"]);
+    let run = repo.cmd(&["scan", "staged", "--format", "json"]).run();
+    assert_secret_found(&run, "app.env");
+    assert!(
+        run.json()["notes"]
+            .to_string()
+            .contains("built-in defaults"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn staged_scans_read_configuration_from_head_not_the_index() {
+    let (repo, _) = base_repo();
+    let (token, line) = token_line(9013);
+    let fp = keyhound::finding::fingerprint("github-pat-classic", "app.env", token.as_bytes());
+    repo.write(".keyhoundignore", format!("{fp}\n"));
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
+    repo.write("app.env", line);
+    repo.git(&["add", "-A"]);
+    let run = repo.cmd(&["scan", "staged", "--format", "json"]).run();
+    assert_secret_found(&run, "app.env");
+}
+
+#[test]
+fn explicit_config_and_ignore_file_replace_the_repositorys_files_including_gitleaksignore() {
+    let dir = TestDir::new();
+    dir.write("app.env", token_line(9014).1);
+    dir.write(".gitleaksignore", "app.env:whatever:1\n");
+    dir.write(".keyhoundignore", "");
+    dir.write("trusted.toml", "disabled_rules = []\n");
+    let run = dir
+        .cmd(&[
+            "scan",
+            "dir",
+            ".",
+            "--format",
+            "json",
+            "--config",
+            "trusted.toml",
+            "--ignore-file",
+            ".keyhoundignore",
+        ])
+        .run();
+    assert_secret_found(&run, "app.env");
+}
+
+#[test]
+fn no_repo_config_ignores_the_trees_configuration() {
+    let dir = TestDir::new();
+    dir.write("app.env", token_line(9015).1);
+    dir.write(".keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
+    dir.write(".gitleaksignore", "app.env:whatever:1\n");
+    // A dir scan trusts the tree it was pointed at...
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    // ...unless told not to.
+    let run = dir
+        .cmd(&["scan", "dir", ".", "--format", "json", "--no-repo-config"])
+        .run();
+    assert_secret_found(&run, "app.env");
+}
+
+#[test]
+fn a_token_anywhere_in_the_config_file_is_reported_but_its_rule_examples_are_not() {
+    let dir = TestDir::new();
+    let (_, line) = token_line(9016);
+    dir.write(
+        ".keyhound.toml",
+        format!(
+            r#"# {line}
+[[rule]]
+id = "acme-token"
+name = "ACME internal token"
+regex = '''\b(acme_[A-Za-z0-9]{{32}})\b'''
+keywords = ["acme_"]
+examples = ["acme_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gH", "token = '{example}'"]
+negative_examples = ["acme_short"]
+"#,
+            example = github_token(9017)
+        ),
+    );
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let found = run.findings();
+    assert_eq!(
+        found,
+        vec![(
+            ".keyhound.toml".to_string(),
+            1,
+            "github-pat-classic".to_string()
+        )],
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(run.code(), 1);
+}
+
+#[test]
+fn a_gitleaks_config_that_replaces_the_builtin_rules_says_so() {
+    let dir = TestDir::new();
+    dir.write(
+        ".gitleaks.toml",
+        "title = \"mine\"\n[[rules]]\nid = \"nothing\"\nregex = '''zzzqqq[0-9]{40}'''\nkeywords = [\"zzzqqq\"]\n",
+    );
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let notes = run.json()["notes"].to_string();
+    assert!(notes.contains("replace"), "{notes}");
+    assert!(run.stderr().contains("replace"), "{}", run.stderr());
 }
 
 // ---- text cannot hide from the scanner ----

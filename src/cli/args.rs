@@ -76,9 +76,13 @@ pub struct ScanArgs {
     /// Config file [default: .keyhound.toml at the scan root, else .gitleaks.toml, if present].
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Fingerprints to ignore [default: .keyhoundignore at the scan root, if present].
+    /// Fingerprints to ignore, instead of the repository's .keyhoundignore and .gitleaksignore.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,
+    /// Read no config or ignore file from the repository or directory scanned (only --config and
+    /// --ignore-file, when given).
+    #[arg(long)]
+    pub no_repo_config: bool,
     /// Skip files larger than this (bytes; K, M, G suffixes allowed).
     #[arg(long, default_value = "10M", value_parser = parse_size)]
     pub max_file_size: u64,
@@ -111,6 +115,7 @@ impl ScanArgs {
         ConfigRequest {
             config: self.config.clone(),
             ignore_file: self.ignore_file.clone(),
+            no_repo_config: self.no_repo_config,
         }
     }
 
@@ -252,10 +257,13 @@ mod tests {
             "out.json",
             "-q",
             "--show-secrets",
+            "--no-repo-config",
         ]);
         let request = a.config_request();
         assert_eq!(request.config, Some(PathBuf::from("k.toml")));
         assert_eq!(request.ignore_file, Some(PathBuf::from("ign")));
+        assert!(request.no_repo_config);
+        assert!(!parse(&[]).config_request().no_repo_config);
         assert_eq!(a.report_path, Some(PathBuf::from("out.json")));
         assert!(a.quiet && a.show_secrets);
         let options = a.scan_options(true);

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
+use keyhound::config::trust::report_config_changes;
 use keyhound::config::{ConfigStore, WorkTree};
 use keyhound::engine::Engine;
 use keyhound::exit_code::ExitCode as Outcome;
@@ -18,7 +19,7 @@ use keyhound::report::{summary, ReportContext, VersionControl};
 use keyhound::scan::git::{GitProgress, GitScanOptions};
 use keyhound::scan::Scanner;
 use keyhound::sources::git::Selection;
-use keyhound::target::{staged_root, GitTarget};
+use keyhound::target::{staged_config, staged_root, GitTarget};
 
 use super::args::{parse_range, ColorArg, ScanArgs};
 
@@ -51,6 +52,10 @@ pub enum ScanCommand {
         /// List every (commit, path, line) a secret appears at, not one finding per secret and path.
         #[arg(long)]
         all_occurrences: bool,
+        /// Only note, not report as scanner-config-changed findings, the scanner configuration files
+        /// a range changes (when such changes are reviewed another way, e.g. CODEOWNERS).
+        #[arg(long)]
+        allow_config_changes: bool,
         #[command(flatten)]
         common: ScanArgs,
     },
@@ -104,32 +109,39 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             common,
         } => {
             let store = WorkTree::for_scan_paths(&paths);
-            let scanner = build_scanner(&common, &store, no_ignore)?;
-            let outcome = scanner.scan_dirs(&paths);
+            let (scanner, notes) = build_scanner(&common, &store, no_ignore)?;
+            let mut outcome = scanner.scan_dirs(&paths);
+            outcome.notes.extend(notes);
             let root = Some(store.root().to_path_buf());
             finish(&scanner, &common, outcome, root, None)
         }
         ScanCommand::Stdin { common } => {
-            let scanner = build_scanner(&common, &WorkTree::new("."), false)?;
-            let outcome = scanner.scan_stdin();
+            let (scanner, notes) = build_scanner(&common, &WorkTree::new("."), false)?;
+            let mut outcome = scanner.scan_stdin();
+            outcome.notes.extend(notes);
             finish(&scanner, &common, outcome, None, None)
         }
         ScanCommand::Git {
             path,
             commits,
             all_occurrences,
+            allow_config_changes,
             common,
         } => {
             let target = GitTarget::history(&path)?;
-            let scanner = build_scanner(&common, &target.config_store(), false)?;
+            let selection = commits.selection();
+            let (trusted, changes) = GitTarget::config(&path, &selection)?;
+            let (scanner, notes) = build_scanner(&common, trusted.store.as_ref(), false)?;
             let progress = GitProgress::default();
             let options = GitScanOptions {
-                selection: commits.selection(),
+                selection,
                 all_occurrences,
             };
-            let outcome = with_progress(&common, &progress, || {
+            let mut outcome = with_progress(&common, &progress, || {
                 scanner.scan_git(&path, &options, &progress)
             })?;
+            outcome.notes.extend(trusted.note.into_iter().chain(notes));
+            report_config_changes(&mut outcome, &changes, !allow_config_changes);
             finish(
                 &scanner,
                 &common,
@@ -140,28 +152,30 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
         }
         ScanCommand::Staged { path, common } => {
             let root = staged_root(&path)?;
-            let scanner = build_scanner(&common, &WorkTree::new(&root), false)?;
-            let outcome = scanner.scan_staged(&path)?;
+            let trusted = staged_config(&path)?;
+            let (scanner, notes) = build_scanner(&common, trusted.store.as_ref(), false)?;
+            let mut outcome = scanner.scan_staged(&path)?;
+            outcome.notes.extend(trusted.note.into_iter().chain(notes));
             finish(&scanner, &common, outcome, Some(root), None)
         }
     }
 }
 
-/// The scanner for `args`, with the config and ignore files the library finds in `store`.
-fn build_scanner(args: &ScanArgs, store: &dyn ConfigStore, no_ignore: bool) -> Result<Scanner> {
+/// The scanner for `args`, with the config and ignore files the library finds in `store`, and the
+/// notes the report should carry about them.
+fn build_scanner(
+    args: &ScanArgs,
+    store: &dyn ConfigStore,
+    no_ignore: bool,
+) -> Result<(Scanner, Vec<String>)> {
     let resolved = keyhound::config::resolve(store, &args.config_request())?;
-    if !args.quiet {
-        if let Some(path) = &resolved.config.path {
-            for w in &resolved.config.warnings {
-                eprintln!("keyhound: note: {}: {w}", path.display());
-            }
-        }
-    }
-    Ok(Scanner::new(
+    let notes = resolved.notes();
+    let scanner = Scanner::new(
         Engine::new(resolved.rules).with_decode_depth(args.decode_depth),
         resolved.suppressor,
         args.scan_options(no_ignore),
-    ))
+    );
+    Ok((scanner, notes))
 }
 
 /// Runs `scan` with a progress line on stderr when stderr is a terminal.

@@ -3,14 +3,18 @@
 //!
 //! * the config: `--config` when given (a missing file is an error), else `.keyhound.toml` at the root of
 //!   what is scanned, else a `.gitleaks.toml` there (a team switching tools keeps its rules), else none;
-//! * the ignore files: `--ignore-file` when given (it must exist), else `.keyhoundignore`; and a
-//!   `.gitleaksignore`, whose reviewed findings keep being silenced;
-//! * the config's own file is exempt from the scan (its rule examples are not leaks).
+//! * the ignore files: `--ignore-file` when given (it must exist; it then replaces both of the
+//!   repository's ignore files), else `.keyhoundignore` and a `.gitleaksignore`, whose reviewed findings
+//!   keep being silenced;
+//! * `--no-repo-config`: no file is looked up by name at all, only the explicit ones are read;
+//! * the config's own rule examples are exempt from the scan in the config file (they are not leaks);
+//!   nothing else in that file is.
 //!
 //! Files found by name are read through a [`ConfigStore`]: where config comes from is a parameter, so
-//! a scan can read them from the working tree ([`WorkTree`], every scan mode today) or from another
-//! store such as a git tree at a trusted commit, without this module changing. Explicit paths given by
-//! the user are always read from disk.
+//! a scan reads them from the working tree ([`WorkTree`]) or from a trusted commit
+//! ([`super::trust::GitCommit`]); [`super::trust`] decides which for each scan mode. Explicit paths
+//! given by the user are always read from disk. Files found by name must be regular files of at most
+//! [`MAX_CONFIG_BYTES`]: a link or a device planted under a config's name is an error, never followed.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -18,7 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::rules::RuleSet;
 use crate::suppress::ignorefile;
-use crate::suppress::Suppressor;
+use crate::suppress::{ConfigExamples, Suppressor};
 
 use super::file::Config;
 
@@ -30,6 +34,15 @@ pub const GITLEAKS_CONFIG_NAME: &str = ".gitleaks.toml";
 pub const DEFAULT_IGNORE_NAME: &str = ".keyhoundignore";
 /// gitleaks' ignore file, also read at the scan root.
 pub const GITLEAKS_IGNORE_NAME: &str = ".gitleaksignore";
+/// Every file name a repository configures the scanner with.
+pub const CONFIG_FILE_NAMES: [&str; 4] = [
+    DEFAULT_CONFIG_NAME,
+    GITLEAKS_CONFIG_NAME,
+    DEFAULT_IGNORE_NAME,
+    GITLEAKS_IGNORE_NAME,
+];
+/// The largest config or ignore file read (a bound on memory, whatever a repository holds).
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where the config and ignore files found by name are read from.
 pub trait ConfigStore {
@@ -73,11 +86,27 @@ impl WorkTree {
 impl ConfigStore for WorkTree {
     fn read(&self, name: &str) -> Result<Option<String>> {
         let path = self.root.join(name);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Io { path, source }),
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        let refuse = |message: String| Error::Config {
+            path: path.clone(),
+            message,
+        };
+        if !meta.file_type().is_file() {
+            return Err(refuse(format!(
+                "is not a regular file (a symbolic link, directory or device); keyhound reads {name} \
+                 only as a regular file: give a file elsewhere with an explicit option"
+            )));
         }
+        if meta.len() > MAX_CONFIG_BYTES {
+            return Err(refuse(format!("is larger than {MAX_CONFIG_BYTES} bytes")));
+        }
+        std::fs::read_to_string(&path)
+            .map(Some)
+            .map_err(|source| Error::Io { path, source })
     }
 
     fn display_path(&self, name: &str) -> PathBuf {
@@ -85,14 +114,19 @@ impl ConfigStore for WorkTree {
     }
 
     fn relative(&self, path: &Path) -> Option<String> {
-        let path = std::fs::canonicalize(path).ok()?;
-        let root = std::fs::canonicalize(&self.root).ok()?;
-        let rel = path.strip_prefix(&root).ok()?;
-        Some(
-            rel.to_string_lossy()
-                .replace(std::path::MAIN_SEPARATOR, "/"),
-        )
+        relative_to(path, &self.root)
     }
+}
+
+/// `path` relative to `root` (`/`-separated), when it lies inside it.
+pub fn relative_to(path: &Path, root: &Path) -> Option<String> {
+    let path = std::fs::canonicalize(path).ok()?;
+    let root = std::fs::canonicalize(root).ok()?;
+    let rel = path.strip_prefix(&root).ok()?;
+    Some(
+        rel.to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/"),
+    )
 }
 
 /// What the user asked for on the command line.
@@ -100,8 +134,10 @@ impl ConfigStore for WorkTree {
 pub struct ConfigRequest {
     /// `--config`: this file, instead of looking one up.
     pub config: Option<PathBuf>,
-    /// `--ignore-file`: this file of fingerprints, instead of `.keyhoundignore`.
+    /// `--ignore-file`: this file of fingerprints, instead of `.keyhoundignore` and `.gitleaksignore`.
     pub ignore_file: Option<PathBuf>,
+    /// `--no-repo-config`: read no config or ignore file from what is scanned, only explicit ones.
+    pub no_repo_config: bool,
 }
 
 /// A scan's configuration, resolved.
@@ -112,33 +148,69 @@ pub struct Resolved {
     pub config: Config,
     /// The built-in rules with the config applied.
     pub rules: RuleSet,
-    /// The config's allowlist, the ignore files' entries and the exemption of the config's own file.
+    /// The config's allowlist, the ignore files' entries and the exemption of the config's examples.
     pub suppressor: Suppressor,
+}
+
+impl Resolved {
+    /// What the user should be told about the config, for the report's notes and stderr: each warning
+    /// of the config, prefixed with its file.
+    pub fn notes(&self) -> Vec<String> {
+        let Some(path) = &self.config.path else {
+            return Vec::new();
+        };
+        self.config
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {w}", path.display()))
+            .collect()
+    }
 }
 
 /// Decides which config and ignore files apply (see the module doc), reads them and resolves them.
 pub fn resolve(store: &dyn ConfigStore, request: &ConfigRequest) -> Result<Resolved> {
-    let (config, exempt) = find_config(store, request)?;
+    let store = Scoped { store, request };
+    let (config, exempt) = find_config(&store, request)?;
     let rules = config.rules()?;
-    let mut global = config.allowlist()?;
-    if let Some(rel) = exempt {
-        let pattern = format!("^{}$", regex::escape(&rel));
-        let exempt = regex::bytes::Regex::new(&pattern).map_err(|e| Error::Config {
-            path: config.path.clone().unwrap_or_default(),
-            message: e.to_string(),
-        })?;
-        global.paths.push(exempt);
-    }
     let suppressor = Suppressor {
-        global,
-        fingerprints: fingerprints(store, request)?,
-        gitleaks_ignored: gitleaks_ignored(store)?,
+        global: config.allowlist()?,
+        fingerprints: fingerprints(&store, request)?,
+        // An explicit ignore file replaces the repository's, gitleaks' included.
+        gitleaks_ignored: match request.ignore_file {
+            Some(_) => HashSet::new(),
+            None => gitleaks_ignored(&store)?,
+        },
+        config_examples: exempt.map(|path| ConfigExamples {
+            path,
+            examples: config.examples(),
+        }),
     };
     Ok(Resolved {
         config,
         rules,
         suppressor,
     })
+}
+
+/// A store seen through the request: with `--no-repo-config` it holds nothing.
+struct Scoped<'a> {
+    store: &'a dyn ConfigStore,
+    request: &'a ConfigRequest,
+}
+
+impl ConfigStore for Scoped<'_> {
+    fn read(&self, name: &str) -> Result<Option<String>> {
+        if self.request.no_repo_config {
+            return Ok(None);
+        }
+        self.store.read(name)
+    }
+    fn display_path(&self, name: &str) -> PathBuf {
+        self.store.display_path(name)
+    }
+    fn relative(&self, path: &Path) -> Option<String> {
+        self.store.relative(path)
+    }
 }
 
 /// The config that applies, and its path relative to the store's root when it lies inside it.
@@ -234,8 +306,10 @@ mod tests {
             ),
         ]);
         assert_eq!(r.config.path, Some(PathBuf::from("mem:.keyhound.toml")));
-        assert!(r.suppressor.global.allows_path(".keyhound.toml"));
-        assert!(!r.suppressor.global.allows_path("sub/.keyhound.toml"));
+        // Only the config's examples are exempt, and only in the config file itself.
+        assert!(!r.suppressor.global.allows_path(".keyhound.toml"));
+        let examples = r.suppressor.config_examples.as_ref().unwrap();
+        assert_eq!(examples.path, ".keyhound.toml");
         assert!(r.rules.rules().iter().all(|x| x.id != "generic-api-key"));
     }
 
@@ -247,7 +321,7 @@ mod tests {
         )]);
         assert_eq!(r.config.path, Some(PathBuf::from("mem:.gitleaks.toml")));
         assert!(r.suppressor.global.allows_path("vendor/x.go"));
-        assert!(r.suppressor.global.allows_path(".gitleaks.toml"));
+        assert!(!r.suppressor.global.allows_path(".gitleaks.toml"));
     }
 
     #[test]
@@ -264,6 +338,65 @@ mod tests {
             .suppressor
             .gitleaks_ignored
             .contains(&("a.env".to_string(), 3)));
+    }
+
+    #[test]
+    fn config_examples_are_exempt_in_the_config_file_only() {
+        let r = resolve_in(vec![(
+            DEFAULT_CONFIG_NAME,
+            "[[rule]]\nid = \"acme\"\nname = \"ACME\"\nregex = '''(acme_[a-z]{8})'''\nkeywords = [\"acme_\"]\nexamples = [\"key = acme_abcdefgh\"]\nnegative_examples = [\"acme_no\"]\n",
+        )]);
+        let examples = r.suppressor.config_examples.as_ref().unwrap();
+        assert!(examples.exempts(".keyhound.toml", b"acme_abcdefgh"));
+        assert!(!examples.exempts(".keyhound.toml", b"acme_zzzzzzzz"));
+        assert!(!examples.exempts("src/a.env", b"acme_abcdefgh"));
+        assert!(!examples.exempts(".keyhound.toml", b""));
+    }
+
+    #[test]
+    fn no_repo_config_reads_nothing_by_name() {
+        let files = vec![
+            (DEFAULT_CONFIG_NAME, "[allowlist]\npaths = ['''.*''']\n"),
+            (DEFAULT_IGNORE_NAME, "0123456789abcdef0123456789abcdef\n"),
+            (GITLEAKS_IGNORE_NAME, "a.env:some-rule:3\n"),
+        ];
+        let request = ConfigRequest {
+            no_repo_config: true,
+            ..Default::default()
+        };
+        let r = resolve(&Memory(files), &request).unwrap();
+        assert!(r.config.path.is_none());
+        assert!(!r.suppressor.global.allows_path("a.env"));
+        assert!(r.suppressor.fingerprints.is_empty());
+        assert!(r.suppressor.gitleaks_ignored.is_empty());
+    }
+
+    #[test]
+    fn an_explicit_ignore_file_replaces_gitleaksignore_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let ignore = dir.path().join("reviewed");
+        std::fs::write(&ignore, "").unwrap();
+        let request = ConfigRequest {
+            ignore_file: Some(ignore),
+            ..Default::default()
+        };
+        let r = resolve(
+            &Memory(vec![(GITLEAKS_IGNORE_NAME, "a.env:some-rule:3\n")]),
+            &request,
+        )
+        .unwrap();
+        assert!(r.suppressor.gitleaks_ignored.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_or_device_under_a_configs_name_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(DEFAULT_CONFIG_NAME)).unwrap();
+        let err = resolve(&WorkTree::new(dir.path()), &ConfigRequest::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a regular file"), "{err}");
     }
 
     #[test]

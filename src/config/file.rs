@@ -55,12 +55,20 @@ impl Config {
             if gitleaks::looks_like_gitleaks(&doc) {
                 let converted = gitleaks::convert(&text)
                     .map_err(|m| located(format!("(gitleaks config) {m}")))?;
+                let mut warnings = converted.warnings;
+                if !converted.use_default {
+                    warnings.push(format!(
+                        "this gitleaks config has no `[extend] useDefault = true`, so its {} rule(s) \
+                         replace keyhound's built-in rules (as in gitleaks): nothing else is looked for",
+                        converted.syntax.rules.len()
+                    ));
+                }
                 return Ok(Config {
                     path: Some(path.to_path_buf()),
                     syntax: converted.syntax,
                     text,
                     gitleaks: Some(converted.use_default),
-                    warnings: converted.warnings,
+                    warnings,
                 });
             }
         }
@@ -156,6 +164,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Every example and negative example of the config's own rules (exempt in the config file).
+    pub fn examples(&self) -> Vec<String> {
+        self.syntax
+            .rules
+            .iter()
+            .flat_map(|r| r.examples.iter().chain(&r.negative_examples))
+            .cloned()
+            .collect()
     }
 
     /// The config's scan-wide allowlist, compiled.

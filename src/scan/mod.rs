@@ -228,7 +228,7 @@ impl Scanner {
         let fp = fingerprint(&finding.rule_id, path, &finding.secret_bytes);
         if self
             .suppressor
-            .check_place(path, finding.line, &fp)
+            .check_place(path, finding.line, &fp, &finding.secret_bytes)
             .is_some()
         {
             stats.suppressed += 1;

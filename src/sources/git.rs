@@ -153,7 +153,8 @@ pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
     )
 }
 
-fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
+/// The facts reports give about `commit`.
+pub fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
     let author = commit.author();
     let when = author.when();
     CommitMeta {
@@ -169,7 +170,7 @@ fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
 }
 
 /// Resolves a revision to a commit id.
-fn resolve_commit(repo: &Repository, spec: &str) -> Result<Oid> {
+pub fn resolve_commit(repo: &Repository, spec: &str) -> Result<Oid> {
     let obj = repo
         .revparse_single(spec)
         .map_err(|e| git_err(&format!("unknown revision `{spec}`"), e))?;
@@ -538,7 +539,7 @@ impl<V> Drop for PackProcessor<'_, V> {
 }
 
 /// Blob-ish modes: regular and executable files. Links (0o120000) hold a path, gitlinks a commit.
-fn is_file_mode(mode: i32) -> bool {
+pub fn is_file_mode(mode: i32) -> bool {
     mode == 0o100644 || mode == 0o100755 || mode == 0o100664
 }
 

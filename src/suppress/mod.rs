@@ -18,6 +18,31 @@ pub struct Suppressor {
     pub fingerprints: HashSet<String>,
     /// (file, line) entries from a `.gitleaksignore`.
     pub gitleaks_ignored: HashSet<(String, usize)>,
+    /// The config file's own rule examples, exempt at the config's path only.
+    pub config_examples: Option<ConfigExamples>,
+}
+
+/// The example strings of a config file's rules (`examples`, `negative_examples`): a secret inside one of
+/// them, found in the config file itself, is the rule's documentation, not a leak. Anything else in the
+/// file (a comment, an allowlist value) is scanned like any other text.
+#[derive(Debug, Default, Clone)]
+pub struct ConfigExamples {
+    /// The config file's path, as findings name it (relative to the scan root, `/`-separated).
+    pub path: String,
+    /// Every example and negative example of its rules.
+    pub examples: Vec<String>,
+}
+
+impl ConfigExamples {
+    /// True when `secret`, found at `path`, is part of one of the examples.
+    pub fn exempts(&self, path: &str, secret: &[u8]) -> bool {
+        !secret.is_empty()
+            && path == self.path
+            && self
+                .examples
+                .iter()
+                .any(|e| memchr::memmem::find(e.as_bytes(), secret).is_some())
+    }
 }
 
 /// Why a finding was suppressed (counted in the summary).
@@ -56,10 +81,24 @@ impl Suppressor {
         None
     }
 
-    /// What silences a finding at one path: the allowlist's paths, the ignore file's fingerprints, and
-    /// a `.gitleaksignore` entry for that file and line.
-    pub fn check_place(&self, path: &str, line: usize, fingerprint: &str) -> Option<Suppression> {
+    /// What silences a finding of `secret` at one path: the allowlist's paths, the config's own rule
+    /// examples (in the config file only), the ignore file's fingerprints, and a `.gitleaksignore` entry
+    /// for that file and line.
+    pub fn check_place(
+        &self,
+        path: &str,
+        line: usize,
+        fingerprint: &str,
+        secret: &[u8],
+    ) -> Option<Suppression> {
         if self.global.allows_path(path) {
+            return Some(Suppression::Allowlist);
+        }
+        if self
+            .config_examples
+            .as_ref()
+            .is_some_and(|c| c.exempts(path, secret))
+        {
             return Some(Suppression::Allowlist);
         }
         if self.fingerprints.contains(fingerprint)
