@@ -10,6 +10,7 @@ pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
     ("chat.toml", include_str!("../../rules/chat.toml")),
     ("ci.toml", include_str!("../../rules/ci.toml")),
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
+    ("credfiles.toml", include_str!("../../rules/credfiles.toml")),
     ("data.toml", include_str!("../../rules/data.toml")),
     ("databases.toml", include_str!("../../rules/databases.toml")),
     ("files.toml", include_str!("../../rules/files.toml")),
@@ -18,6 +19,10 @@ pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
     ("github.toml", include_str!("../../rules/github.toml")),
     ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
     ("identity.toml", include_str!("../../rules/identity.toml")),
+    (
+        "keymaterial.toml",
+        include_str!("../../rules/keymaterial.toml"),
+    ),
     ("keys.toml", include_str!("../../rules/keys.toml")),
     ("messaging.toml", include_str!("../../rules/messaging.toml")),
     (
