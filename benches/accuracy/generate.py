@@ -466,6 +466,9 @@ def secret_kinds():
     for fam, w in (("password", 5), ("secret", 3.5), ("api_key", 2.5), ("token", 2.5)):
         add("generic", "generic-" + fam, w, (lambda f: lambda g: [S(
             "generic", "generic-" + f, generic_value(g, f), g.pick(GENERIC_NAMES[f]))])(fam))
+    # passwords people chose, in real config files (flipped to decoys in tests and docs: see weak_context)
+    add("password", "weak-password", 3, lambda g: [S("password", "weak-password", weak_password(g),
+                                                     g.pick(WEAK_NAMES))])
     return K
 
 
@@ -627,6 +630,8 @@ def word_made(g):
             break
     n = g.pick(["JWT_SECRET", "SESSION_SECRET", "SECRET_KEY", "APP_SECRET", "PASSWORD", "ADMIN_PASSWORD",
                 "DB_PASSWORD", "API_KEY", "AUTH_TOKEN", "ACCESS_TOKEN", "COOKIE_SECRET", "SIGNING_SECRET"])
+    if "PASSWORD" in n and weak_is_reportable(v):
+        return S("password", "weak-password", v, n)
     return D("word-made", "word-made-value", v, n, "generic")
 
 
@@ -1021,7 +1026,7 @@ def kv_line(c, item, style):
     if style in ("toml", "tfvars", "tf"):
         return ['%s = "%s"' % (snake(n), m)]
     if style == "sh":
-        if item.secret and item.category not in ("generic", "database", "cloud") and g.chance(0.3):
+        if item.secret and item.category not in ("generic", "database", "cloud", "password") and g.chance(0.3):
             return ['curl -fsS -H "Authorization: Bearer %s" https://api.%s.example.com/v1/status' % (
                 m, g.pick(SERVICES))]
         return [g.pick(['export %s="%s"' % (n, m), "%s='%s'" % (n, m)]) if "'" not in item.value
@@ -1629,6 +1634,239 @@ def special_files(g, kinds):
     return out
 
 
+# ==================================================================== config-file leaks (issue 8)
+# Passwords in real config files whatever their strength, credential groups, framework secret keys,
+# punctuated and escaped literals, and the look-alikes that must stay quiet.
+
+WEAK_WORDS = ["hunter", "dragon", "monkey", "sunshine", "letmein", "shadow", "qwerty", "football", "welcome",
+              "summer", "winter", "autumn", "tigger", "charlie", "maria", "jordan", "ginger", "pepper", "buster",
+              "soccer", "purple", "orange", "bluefish", "starwars", "mustang", "trustno", "ninja", "batman",
+              "superman", "secure", "strong", "company", "acme", "office", "backend", "deploy", "rocket"]
+WEAK_NAMES = ["DB_PASS", "DB_PASSWORD", "MYSQL_PASSWORD", "REDIS_PASSWORD", "MAIL_PASSWORD", "SMTP_PASS", "PG_PASS",
+              "FTP_PASSWORD", "ADMIN_PASSWORD", "MYSQL_PWD", "LDAP_PASSWORD", "RABBITMQ_PASS", "SFTP_PASS",
+              "EMAIL_HOST_PASSWORD", "DATABASE_PASSWORD", "MONGO_PASSWORD", "FTP_PW"]
+# The README's weak-password policy, for labelling: local defaults are not reported, and neither are names.
+LOCAL_DEFAULTS = {"postgres", "postgresql", "mysql", "mariadb", "root", "toor", "admin", "administrator", "guest",
+                  "changeme", "changeit", "password", "passwd", "secret", "default", "foobared", "rabbitmq",
+                  "minioadmin", "oracle", "tiger", "manager", "vagrant", "raspberry", "docker", "ubuntu", "test",
+                  "testing", "demo", "user", "username", "localhost", "development"}
+
+
+def weak_context(path):
+    """Where the weak-password rules do not apply (README: tests, docs, examples, fixtures, translations)."""
+    return bool(re.search(r"(^|/)(docs?|examples?|samples?|tests?|testdata|__tests__|spec|specs|fixtures?|"
+                          r"mocks?|i18n|locales?|translations?)/|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|"
+                          r"(^|/)test_[^/]*$|\.(md|rst|txt|html?)$", path, re.I))
+
+
+def is_name_like(v):
+    """An identifier or label (letters only): the README's policy drops these as values of password fields."""
+    parts = re.split(r"[_.-]", v)
+    if any(not p or not p.isalpha() or not p.isascii() for p in parts):
+        return False
+    if len(parts) >= 2:
+        return v.lower() == v or v.upper() == v
+    return (v[0].isupper() and v[1:].islower()) or bool(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]{2,})+|(?:[A-Z][a-z]{2,}){2,}", v))
+
+
+def weak_is_reportable(v):
+    lower = v.lower()
+    return (len(v) >= 6 and lower not in LOCAL_DEFAULTS and not v.isdigit() and not is_name_like(v)
+            and not any(w in lower for w in ("example", "sample", "dummy", "placeholder", "changeme", "todo",
+                                             "your", "xxxx", "redacted", "fixme", "insert", "replaceme")))
+
+
+def weak_password(g):
+    """A password a person chose: words, a year, a digit or two, a symbol, leetspeak."""
+    while True:
+        w, w2, k = g.pick(WEAK_WORDS), g.pick(WEAK_WORDS), g.r.random()
+        if k < 0.25:
+            v = w + str(g.r.randint(1, 99))
+        elif k < 0.45:
+            v = w.capitalize() + str(g.r.randint(2015, 2026)) + g.pick("!@#$")
+        elif k < 0.6:
+            v = "".join(LEET.get(c, c) if g.chance(0.5) else c for c in w + w2) + str(g.r.randint(1, 9))
+        elif k < 0.7:
+            v = g.pick(["admin", "root", "user", "dbuser", "postgres"]) + g.pick(["123", "1234", "2024", "!", "@123"])
+        elif k < 0.8:
+            v = w + w2
+        else:
+            v = w.capitalize() + w2.capitalize() + str(g.r.randint(1, 99))
+        if weak_is_reportable(v) and len(v) <= 40:
+            return v
+
+
+def punctuated_password(g, lo=12, hi=24, avoid="\"'\\`"):
+    """A generated password drawing on all punctuation (what code-like filters mistake for code)."""
+    pool = ALNUM + "".join(c for c in "!#$%&()*+,-./:;<=>?@[]^_{|}~" if c not in avoid)
+    while True:
+        v = g.s(pool, g.r.randint(lo, hi))
+        if (sum(c in string.punctuation for c in v) >= 3 and any(c in DIGITS for c in v) and v[0] in ALNUM
+                and v[-1] in ALNUM):
+            return v
+
+
+def django_key(g):
+    return g.s(LOWER + DIGITS + "!@#$%^&*(-_=+)", 50)
+
+
+def wp_salt(g):
+    return g.s(ALNUM + "!@#$%^&*()-_ []{}<>~+=,.;:/?|", 64).strip() + g.s(ALNUM, 1)
+
+
+def group_password(g):
+    return weak_password(g) if g.chance(0.5) else g.password(12, 20)
+
+
+def config_leak_files(g):
+    """(path, text-with-markers): config files as people commit them, and the look-alikes (issue 8)."""
+    P_ = lambda cat, kind, v, n: g.mark(S(cat, kind, v, n))
+    Nm = lambda kind, v, n: g.mark(N(kind, v, n, "password"))
+    Dm = lambda cat, kind, v, n, t="generic": g.mark(D(cat, kind, v, n, t))
+    host = lambda: g.pick(["db.internal", "10.0.%d.%d" % (g.r.randint(0, 9), g.r.randint(2, 250)),
+                           "mysql-prod.%s.internal" % g.pick(SERVICES), "pg.%s.svc.cluster.local" % g.pick(SERVICES)])
+    user = lambda: g.pick(["app", "forge", "svc_" + g.pick(SERVICES), "webuser", "etl", "deploy"])
+    files = []
+    svc = g.pick(SERVICES)
+    files.append(("%s/%s/settings.py" % (svc, svc), "\n".join([
+        "import os", "from pathlib import Path", "", "BASE_DIR = Path(__file__).resolve().parent.parent", "",
+        "# SECURITY WARNING: keep the secret key used in production secret!",
+        "SECRET_KEY = '%s'" % P_("framework", "django-secret-key", django_key(g), "SECRET_KEY"), "",
+        "DEBUG = False", "ALLOWED_HOSTS = ['%s.acme.io']" % svc, "",
+        "LLM_SECRET_NAME = \"%s\"" % Dm("name", "secret-name", "-".join(
+            [g.pick(["NEXUS", "ORION", "ATLAS", "HELIX"]), g.pick(["GPT4", "LLM", "CLAUDE", "EMBED"]), "API", "KEY"]),
+            "LLM_SECRET_NAME"),
+        "DATABASES = {", "    'default': {", "        'ENGINE': 'django.db.backends.postgresql',",
+        "        'NAME': '%s'," % svc, "        'USER': '%s'," % Nm("db-user", user(), "USER"),
+        "        'PASSWORD': '%s'," % P_("password", "credential-group", group_password(g), "PASSWORD"),
+        "        'HOST': '%s'," % Nm("db-host", host(), "HOST"), "        'PORT': '5432',", "    }", "}", "",
+        "EMAIL_HOST = 'smtp.%s'" % g.pick(["sendgrid.net", "mailgun.org", "office365.com"]),
+        "EMAIL_HOST_USER = 'noreply@acme.io'",
+        "EMAIL_HOST_PASSWORD = '%s'" % P_("password", "punctuated-literal", punctuated_password(g), "EMAIL_HOST_PASSWORD"),
+        ""])))
+    keys = "\n".join("define( '%s', %s'%s' );" % (k, " " * (17 - len(k)), P_("framework", "wordpress-key", wp_salt(g), k))
+                     for k in ("AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT",
+                               "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT"))
+    files.append(("%s/wp-config.php" % g.pick(["public_html", "www", "site"]), "\n".join([
+        "<?php", "/** The name of the database for WordPress */", "define( 'DB_NAME', 'wordpress' );",
+        "define( 'DB_USER', '%s' );" % Nm("db-user", user(), "DB_USER"),
+        "define( 'DB_PASSWORD', '%s' );" % P_("password", "credential-group", group_password(g), "DB_PASSWORD"),
+        "define( 'DB_HOST', '%s' );" % Nm("db-host", host(), "DB_HOST"), "define( 'DB_CHARSET', 'utf8mb4' );", "",
+        keys, "", "$table_prefix = 'wp_';", "define( 'WP_DEBUG', false );", ""])))
+    files.append(("config/database.php", "\n".join([
+        "<?php", "return [", "    'default' => 'mysql',", "    'connections' => [", "        'mysql' => [",
+        "            'driver' => 'mysql',", "            'host' => '%s'," % Nm("db-host", host(), "host"),
+        "            'database' => '%s'," % svc, "            'username' => '%s'," % Nm("db-user", user(), "username"),
+        "            'password' => '%s'," % P_("password", "credential-group", weak_password(g), "password"),
+        "        ],", "    ],", "];", ""])))
+    files.append(("web/%s/db.js" % svc, "\n".join([
+        "var pg = require('pg');", "var pg_host = \"%s\";" % Nm("db-host", host(), "pg_host"),
+        "var pg_user = \"%s\";" % Nm("db-user", user(), "pg_user"),
+        "var pg_pass = \"%s\";" % P_("password", "credential-group", weak_password(g), "pg_pass"),
+        "var pool = new pg.Pool({ host: pg_host, user: pg_user, password: pg_pass });", "module.exports = pool;", ""])))
+    files.append((g.pick(["backend/.env", ".env", "api/.env"]), "\n".join([
+        "APP_NAME=Laravel", "APP_ENV=production",
+        "APP_KEY=%s" % P_("framework", "laravel-app-key", "base64:" + g.b64(32), "APP_KEY"), "APP_DEBUG=false", "",
+        "DB_CONNECTION=mysql", "DB_HOST=%s" % Nm("db-host", host(), "DB_HOST"), "DB_PORT=3306",
+        "DB_DATABASE=%s" % svc, "DB_USERNAME=%s" % Nm("db-user", user(), "DB_USERNAME"),
+        "DB_PASSWORD=%s" % P_("password", "weak-password", weak_password(g), "DB_PASSWORD"), "",
+        "REDIS_HOST=127.0.0.1", "REDIS_PASSWORD=%s" % Dm("placeholder", "local-default", "null", "REDIS_PASSWORD"),
+        "MAIL_MAILER=smtp", "MAIL_HOST=smtp.mailgun.org", "MAIL_USERNAME=postmaster@mg.acme.io",
+        "MAIL_PASSWORD=%s" % P_("password", "weak-password", weak_password(g), "MAIL_PASSWORD"), ""])))
+    files.append(("services/%s/src/main/resources/application-prod.properties" % svc, "\n".join([
+        "server.port=8443",
+        "spring.datasource.url=jdbc:mysql://%s:3306/%s" % (Nm("db-host", host(), "spring.datasource.url"), svc),
+        "spring.datasource.username=%s" % Nm("db-user", user(), "spring.datasource.username"),
+        "spring.datasource.password=%s" % P_("password", "credential-group", weak_password(g), "spring.datasource.password"),
+        "spring.mail.password=%s" % Dm("placeholder", "variable-reference", "${MAIL_PASSWORD}", "spring.mail.password"),
+        "management.endpoints.web.exposure.include=health", ""])))
+    files.append(("config/database.yml", "\n".join([
+        "default: &default", "  adapter: postgresql", "  encoding: unicode", "", "development:", "  <<: *default",
+        "  database: app_development", "", "production:", "  <<: *default",
+        "  host: %s" % Nm("db-host", host(), "host"), "  database: app_production",
+        "  username: %s" % Nm("db-user", user(), "username"),
+        "  password: %s" % P_("password", "credential-group", weak_password(g), "password"), ""])))
+    files.append(("config/secrets.yml", "production:\n  secret_key_base: %s\n" % P_(
+        "framework", "rails-secret-key-base", g.hexs(128), "secret_key_base")))
+    files.append(("notebooks/%s_report.ipynb" % g.pick(NOUNS), json.dumps({"cells": [{
+        "cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": [
+            "import smtplib\n", "SMTP_HOST = \"smtp.office365.com\"\n", "SMTP_USER = \"reports@acme.io\"\n",
+            "SMTP_PASSWORD = \"@@SMTPPW@@\"\n",
+            "API_TOKEN = os.environ[\"API_TOKEN\"]\n"]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+        indent=1).replace("@@SMTPPW@@", P_("password", "escaped-literal", punctuated_password(g), "SMTP_PASSWORD")) + "\n"))
+    files.append(("services/%s/appsettings.Production.json" % svc, json.dumps({
+        "ConnectionStrings": {"Default": "Server=%s;Database=%s;User Id=%s;Password=@@PW@@;" % (host(), svc, user())},
+        "Logging": {"LogLevel": {"Default": "Warning"}}}, indent=2).replace(
+        "@@PW@@", P_("password", "connection-string", g.password(12, 20), "Password")) + "\n"))
+    files.append(("deploy/docker-compose.prod.yml", "\n".join([
+        "services:", "  db:", "    image: mysql:8", "    environment:",
+        "      MYSQL_ROOT_PASSWORD: %s" % P_("password", "weak-password", weak_password(g), "MYSQL_ROOT_PASSWORD"),
+        "      MYSQL_PASSWORD: %s" % Dm("placeholder", "variable-reference", "${MYSQL_PASSWORD}", "MYSQL_PASSWORD"), ""])))
+    files.append(("symfony/.env", "APP_ENV=prod\nAPP_SECRET=%s\n" % P_("framework", "symfony-app-secret", g.hexs(32), "APP_SECRET")))
+    files.append(("%s/app.py" % svc, "\n".join([
+        "from flask import Flask", "app = Flask(__name__)",
+        "app.secret_key = '%s'" % P_("framework", "flask-secret-key", g.s(ALNUM + "!#%&*+-", 32), "secret_key"), ""])))
+    files.append(("web/server.js", "\n".join([
+        "const session = require('express-session');", "app.use(session({", "  resave: false,",
+        "  secret: '%s'," % P_("framework", "express-session-secret", g.s(ALNUM, 32), "secret"),
+        "  saveUninitialized: true,", "}));", ""])))
+    files.append(("logs/worker-%d.log" % g.r.randint(1, 9), "\n".join([
+        "2024-05-0%d 10:12:01 INFO starting worker" % g.r.randint(1, 9),
+        "2024-05-0%d 10:12:02 DEBUG connecting to %s (user=%s, password=%s)" % (
+            g.r.randint(1, 9), host(), user(), P_("password", "punctuated-literal", punctuated_password(g, avoid="\"'\\`(),"), "password")),
+        ""])))
+    files.append(("config/app.ini", "\n".join([
+        "[database]", "host = %s" % Nm("db-host", host(), "host"), "user = %s" % Nm("db-user", user(), "user"),
+        "passwd = %s" % P_("password", "credential-group", weak_password(g), "passwd"), "", "[cache]", "ttl = 300", ""])))
+    files.append(("legacy/%s/Web.config" % svc, "\n".join([
+        "<configuration>", "  <connectionStrings>",
+        "    <add name=\"Default\" connectionString=\"Data Source=%s;Initial Catalog=%s;User ID=%s;Password=%s;\" />" % (
+            host(), svc, user(), P_("password", "connection-string", g.password(12, 18), "Password")),
+        "  </connectionStrings>", "</configuration>", ""])))
+    body = g.s(ALNUM, 9) + "Todo" + g.s(ALNUM, 17)
+    files.append(("ops/%s/tokens.env" % svc, "GITHUB_TOKEN=%s\nDATABASE_URL=postgres://app:%s@%s:5432/app\n" % (
+        P_("vcs", "github-pat", "ghp_" + body + crc32_b62(body), "GITHUB_TOKEN"),
+        P_("database", "postgres-url-password", g.s(ALNUM, 6) + "todo" + g.s(ALNUM, 8), "DATABASE_URL"), host())))
+    # look-alikes
+    files.append(("config/locales/%s.yml" % g.pick(["de", "fr", "es"]), "\n".join([
+        "de:", "  devise:", "    password: %s" % Dm("i18n", "label", g.pick(["Passwort", "Kennwort", "Contrasena"]), "password"),
+        "    current_password: %s" % Dm("i18n", "label", g.pick(["Aktuelles", "Actuel"]), "current_password"), ""])))
+    files.append(("app/views/sessions/new.html", "\n".join([
+        "<form action=\"/session\" method=\"post\">",
+        "  <input type=\"hidden\" name=\"authenticity_token\" value=\"%s\">" % Dm(
+            "anti-forgery", "authenticity-token", g.b64(64), "authenticity_token"),
+        "  <input type=\"hidden\" name=\"csrf_token\" value=\"%s\">" % Dm("anti-forgery", "csrf-token", g.hexs(40), "csrf_token"),
+        "  <input type=\"password\" name=\"password\">", "</form>", ""])))
+    files.append(("infra/%s/keyvault.yml" % svc, "keyVaultToStoreSecrets: %s\nregion: %s\n" % (
+        Dm("name", "resource-name", "%s%d-%s-%d" % (g.pick(["cmp", "kv", "svc"]), g.r.randint(1, 9),
+                                                    g.pick(["qat", "uat", "dev"]), g.r.randint(10 ** 9, 10 ** 10 - 1)),
+           "keyVaultToStoreSecrets"), g.pick(REGIONS))))
+    files.append(("src/%s/passwd.c" % svc, "/*\n * Each line: username:password:uid:gid:gecos:home:shell\n */\n"
+                  "int parse_passwd_line(const char *line);\n"))
+    files.append(("src/%s/metrics.py" % svc, "sumOfExposures = %s\n" % Dm(
+        "identifier", "keyword-in-identifier", '"%s"' % g.s(ALNUM, 64), "sumOfExposures", "observability")))
+    files.append(("t/t%04d-urlmatch.sh" % g.r.randint(1000, 9999), "check_url \"http://%s\"\n" % Dm(
+        "test-value", "percent-encoded-url", "%%%X:%%%X@x.y/" % (g.r.randint(0x41, 0x5a), g.r.randint(0x41, 0x5a)),
+        "url", "database")))
+    files.append(("docs/payments.md", "\n".join([
+        "# Payments", "", "Use the test key from Stripe's documentation:", "",
+        "```", "STRIPE_SECRET_KEY=%s" % Dm("example-key", "stripe-docs-key", "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+                                             "STRIPE_SECRET_KEY", "payments"),
+        "AUTH_JWT=%s" % Dm("example-key", "jwt-io-example",
+                           "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
+                           ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", "AUTH_JWT", "jwt"), "```", ""])))
+    files.append(("tests/fixtures/%s.yml" % svc, "\n".join([
+        "host: localhost", "user: test",
+        "password: %s" % Dm("test-value", "weak-test-value", weak_password(g), "password"), ""])))
+    files.append(("config/%s.yml" % g.pick(NOUNS), "\n".join([
+        "password: %s" % Dm("placeholder", "masked", "********", "password"),
+        "db_password: %s" % Dm("placeholder", "local-default", g.pick(["postgres", "changeme", "root"]), "db_password"),
+        "password_field: %s" % Dm("identifier", "field-name", g.pick(["userPassword", "user_password"]), "password_field"),
+        "smtp_pass: %s" % Dm("placeholder", "variable-reference", "%(smtp_pass)s", "smtp_pass"), ""])))
+    g.r.shuffle(files)
+    return [(g.unique_path(p), t) for p, t in files[:max(12, len(files) - g.r.randint(0, 8))]]
+
+
 # ==================================================================== main
 
 def assemble(g, text, path):
@@ -1663,7 +1901,7 @@ def main():
     g = Gen(a.seed)
     kinds = secret_kinds()
     files = []  # (path, text)
-    specials = special_files(g, kinds) if a.files >= 80 else []
+    specials = special_files(g, kinds) + config_leak_files(g) if a.files >= 80 else []
     files += specials
     n_rest = max(0, a.files - len(files))
     ft_names = list(FILE_TYPES)
@@ -1702,6 +1940,9 @@ def main():
                     continue
                 groups.append(d)
         g.r.shuffle(groups)
+        if weak_context(path):
+            for it in (it for grp in groups for it in grp if it.kind == "weak-password"):
+                it.secret, it.category, it.kind, it.target = False, "test-value", "weak-test-value", "password"
         files.append((path, build_file(g, ft, groups, path)))
     # write
     repo = os.path.join(a.out, "repo")

@@ -1,29 +1,28 @@
 //! Suppression of values that are obviously not secrets: placeholders, templates, variable references and
 //! degenerate strings. Applied to every rule's captured secret before it becomes a finding.
 
-/// Credentials published by their vendor for local development, identical on every machine.
-const WELL_KNOWN_PUBLIC: &[&str] = &[
-    // Azurite / Azure Storage Emulator account key for devstoreaccount1
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
-];
-
-/// Substrings (lowercase) that mark a documentation or template value.
+/// Words (lowercase) that mark a documentation or template value. They count only as words of the value
+/// (see [`contains_word`]): `Todo` inside a random token (`…HtutoDoiS…`) is chance, not a marker.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "example",
     "sample",
     "dummy",
     "placeholder",
     "changeme",
-    "change_me",
-    "change-me",
     "redacted",
-    "xxxx",
-    "***",
     "insert",
     "replaceme",
-    "replace_me",
     "todo",
     "fixme",
+];
+
+/// Substrings (lowercase) that mark a template, a mask or a reference wherever they appear.
+const PLACEHOLDER_MARKS: &[&str] = &[
+    "change_me",
+    "change-me",
+    "replace_me",
+    "xxxx",
+    "***",
     "process.env",
     "os.environ",
     "getenv",
@@ -38,29 +37,73 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 
 /// True when `secret` is a placeholder rather than a credential.
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    if WELL_KNOWN_PUBLIC.iter().any(|k| secret == k.as_bytes()) {
-        return true;
-    }
     let lower = secret.to_ascii_lowercase();
     if lower.starts_with(b"your") {
         return true;
     }
-    if PLACEHOLDER_WORDS
+    if PLACEHOLDER_MARKS
         .iter()
         .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+        || PLACEHOLDER_WORDS.iter().any(|w| contains_word(secret, w))
     {
         return true;
     }
-    // `<TOKEN>`, `<your key here>`
+    // `<TOKEN>`, `<your key here>`: a name in angle brackets (a generated key may hold `<` and `>` too)
     if let Some(open) = memchr::memchr(b'<', &lower) {
-        if memchr::memchr(b'>', &lower[open..]).is_some() {
-            return true;
+        if let Some(len) = memchr::memchr(b'>', &lower[open..]) {
+            let inside = &lower[open + 1..open + len];
+            if !inside.is_empty()
+                && inside
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b" _-.:".contains(b))
+            {
+                return true;
+            }
         }
     }
     if secret.len() >= 4 && distinct_bytes(secret) <= 2 {
         return true;
     }
     false
+}
+
+/// True when `word` (lowercase letters) occurs in `text` as a word, by case-insensitive comparison: in
+/// one casing (`todo`, `Todo`, `TODO`) and bounded on each side by a non-letter, the start or end of the
+/// text, or a camel-case hump (`myTodo`, `todoList`). Inside a run of capitals the boundaries cannot be
+/// seen, so there only words of six letters or more count (`…EXAMPLEKEY`), which chance rarely spells.
+pub fn contains_word(text: &[u8], word: &str) -> bool {
+    let n = word.len();
+    if n == 0 || text.len() < n {
+        return false;
+    }
+    let w = word.as_bytes();
+    (0..=text.len() - n).any(|i| {
+        let at = &text[i..i + n];
+        if !at.eq_ignore_ascii_case(w) {
+            return false;
+        }
+        let lower = at.iter().all(u8::is_ascii_lowercase);
+        let upper = at.iter().all(u8::is_ascii_uppercase);
+        let title = at[0].is_ascii_uppercase() && at[1..].iter().all(u8::is_ascii_lowercase);
+        if !(lower || upper || title) {
+            return false;
+        }
+        let before = i.checked_sub(1).map(|j| text[j]);
+        let after = text.get(i + n).copied();
+        let left = match before {
+            None => true,
+            Some(b) if !b.is_ascii_alphabetic() => true,
+            Some(b) if b.is_ascii_lowercase() => upper || title,
+            Some(_) => upper && n >= 6,
+        };
+        let right = match after {
+            None => true,
+            Some(b) if !b.is_ascii_alphabetic() => true,
+            Some(b) if b.is_ascii_uppercase() => !upper || n >= 6,
+            Some(_) => false,
+        };
+        left && right
+    })
 }
 
 /// True when `secret` is a reference to a value held elsewhere (`$VAR`, `%(name)s`, `@token@`).
@@ -70,6 +113,10 @@ pub fn is_reference(secret: &[u8]) -> bool {
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'(' || *b == b')'),
         [b'%', b'(', ..] => true,
+        // a Windows environment variable: `%DB_PASSWORD%`
+        [b'%', name @ .., b'%'] => {
+            !name.is_empty() && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }
         [b'@', .., b'@'] => true,
         _ => false,
     }
@@ -102,6 +149,10 @@ pub enum ValueKind {
     Sops,
     /// A regex class, slice or index (`[0-9]{11}`, `key[:37]`).
     Brackets,
+    /// Regex syntax (`(?:…)`, `\s`, `[^…]`), quoted or not.
+    Regex,
+    /// A percent-encoding test string (`%4d^%70`): too short once decoded.
+    PercentEncoded,
 }
 
 impl ValueKind {
@@ -120,6 +171,8 @@ impl ValueKind {
             ValueKind::Template => "template syntax",
             ValueKind::Sops => "SOPS-encrypted value",
             ValueKind::Brackets => "regex class or index",
+            ValueKind::Regex => "regex",
+            ValueKind::PercentEncoded => "percent-encoding test string",
         }
     }
 }
@@ -130,22 +183,42 @@ impl ValueKind {
 ///
 /// `per_char` gives the value's estimated guessing bits per character (computed by the caller at most
 /// once, since its gates may need it too; see `crate::randomness::estimate`).
-pub fn not_a_secret_value(v: &[u8], per_char: impl Fn() -> f64) -> Option<ValueKind> {
+///
+/// A quoted literal (`quote`: its quote character) is not code whatever punctuation it holds, so the code
+/// and bracket checks are skipped for it, and in single quotes nothing is interpolated.
+pub fn not_a_secret_value(
+    v: &[u8],
+    per_char: impl Fn() -> f64,
+    quote: Option<u8>,
+) -> Option<ValueKind> {
     let s = std::str::from_utf8(v).ok()?;
-    code_like(s)
+    regex_like(s)
+        .or_else(|| code_like(s, quote))
         .or_else(|| identifier(s, &per_char))
         .or_else(|| number_or_id(s))
         .or_else(|| path_or_file(s))
-        .or_else(|| template_like(s))
+        .or_else(|| template_like(s, quote.is_some()))
 }
 
-/// Code, escaped newlines and interpolated variables.
-fn code_like(s: &str) -> Option<ValueKind> {
+/// Regex syntax, quoted or not: `(?:`, `\s`, `[^…]`, a class with a quantifier.
+fn regex_like(s: &str) -> Option<ValueKind> {
+    [
+        "(?", "\\s", "\\d", "\\w", "\\b", "[^", "]{", "]+", "]*", "){",
+    ]
+    .iter()
+    .any(|t| s.contains(t))
+    .then_some(ValueKind::Regex)
+}
+
+/// Code, escaped newlines and interpolated variables; in a quoted literal only what its quotes
+/// interpolate.
+fn code_like(s: &str, quote: Option<u8>) -> Option<ValueKind> {
     // calls, member access, operators (base64 padding `==` at the end is not an operator)
     let body = s.trim_end_matches('=');
-    if ["(", ")", "::", "->", "++", "--", "&&", "||", "!=", "=="]
-        .iter()
-        .any(|op| body.contains(op))
+    if quote.is_none()
+        && ["(", ")", "::", "->", "++", "--", "&&", "||", "!=", "=="]
+            .iter()
+            .any(|op| body.contains(op))
     {
         return Some(ValueKind::Code);
     }
@@ -154,12 +227,14 @@ fn code_like(s: &str) -> Option<ValueKind> {
         return Some(ValueKind::EscapedNewline);
     }
     // an interpolated variable anywhere: `$SERVERDIR/auth.db`, `prefix-${env}`
-    if s.as_bytes().windows(3).any(|w| {
-        w[0] == b'$'
-            && (w[1] == b'{'
-                || (w[1].is_ascii_uppercase() || w[1] == b'_')
-                    && (w[2].is_ascii_uppercase() || w[2] == b'_'))
-    }) {
+    if quote != Some(b'\'')
+        && s.as_bytes().windows(3).any(|w| {
+            w[0] == b'$'
+                && (w[1] == b'{'
+                    || (w[1].is_ascii_uppercase() || w[1] == b'_')
+                        && (w[2].is_ascii_uppercase() || w[2] == b'_'))
+        })
+    {
         return Some(ValueKind::Interpolation);
     }
     None
@@ -195,6 +270,35 @@ fn identifier(s: &str, per_char: &impl Fn() -> f64) -> Option<ValueKind> {
     if word_parts() && (wordy() || name_cased()) {
         return Some(ValueKind::Identifier);
     }
+    constant_or_field_list(s)
+}
+
+/// Constant-like names (`NEXUS-GPT4-API-KEY`: the name of a secret, not one: capitals and digits in
+/// parts, most of them letters only, half of them words) and field lists
+/// (`username:password:uid:gid:gecos`: lower-case names joined by colons).
+fn constant_or_field_list(s: &str) -> Option<ValueKind> {
+    let parts: Vec<&str> = s.split(['_', '-']).filter(|p| !p.is_empty()).collect();
+    let letters_only = |p: &&&str| p.bytes().all(|b| b.is_ascii_alphabetic());
+    let words = || {
+        parts
+            .iter()
+            .filter(|p| crate::randomness::estimate(p.as_bytes()).per_char < 2.5)
+            .count()
+    };
+    if parts.len() >= 2
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && parts.iter().filter(letters_only).count() * 2 > parts.len()
+        && words() * 2 >= parts.len()
+    {
+        return Some(ValueKind::Identifier);
+    }
+    if s.contains(':')
+        && s.split(':')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    {
+        return Some(ValueKind::Identifier);
+    }
     None
 }
 
@@ -219,6 +323,15 @@ fn number_or_id(s: &str) -> Option<ValueKind> {
     const HASH_PREFIXES: &[&str] = &["$2a$", "$2b$", "$2y$", "$5$", "$6$", "$argon2"];
     if HASH_PREFIXES.iter().any(|p| s.starts_with(p)) {
         return Some(ValueKind::PasswordHash);
+    }
+    // Percent-encoding test strings (`%4d^%70`): what is left after decoding is too short to be a secret.
+    let escapes = s
+        .as_bytes()
+        .windows(3)
+        .filter(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+        .count();
+    if escapes >= 1 && s.len().saturating_sub(2 * escapes) < 6 {
+        return Some(ValueKind::PercentEncoded);
     }
     None
 }
@@ -259,7 +372,13 @@ const FILE_EXTS: &[&str] = &[
 /// Paths, plain URLs (no credentials in them) and file names.
 fn path_or_file(s: &str) -> Option<ValueKind> {
     const PATH_PREFIXES: &[&str] = &["/", "./", "../", "~/", "file:"];
-    if PATH_PREFIXES.iter().any(|p| s.starts_with(p)) {
+    // a base64 value may start with `/` too: a path has a second `/` or is a short name
+    let base64_like = s.starts_with('/')
+        && s.len() >= 16
+        && !s[1..].contains('/')
+        && s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes().any(|b| b.is_ascii_uppercase());
+    if PATH_PREFIXES.iter().any(|p| s.starts_with(p)) && !base64_like {
         return Some(ValueKind::PathOrUrl);
     }
     if (s.starts_with("http://") || s.starts_with("https://")) && !s.contains('@') {
@@ -273,7 +392,7 @@ fn path_or_file(s: &str) -> Option<ValueKind> {
 }
 
 /// Template syntax that survived the placeholder check, SOPS values, regex classes and indexing.
-fn template_like(s: &str) -> Option<ValueKind> {
+fn template_like(s: &str, quoted: bool) -> Option<ValueKind> {
     // `%s`, `{0}`, `#{x}`, `[[x]]`
     if s.contains("%s")
         || s.contains("#{")
@@ -287,7 +406,7 @@ fn template_like(s: &str) -> Option<ValueKind> {
         return Some(ValueKind::Sops);
     }
     // regex classes and quantifiers, slices and indexing: `[0-9]{11}`, `[A-Za-z]+`, `key[:37]`, `x[i]`
-    if let Some(open) = s.find('[') {
+    if let Some(open) = s.find('[').filter(|_| !quoted) {
         if s[open..].contains(']') {
             return Some(ValueKind::Brackets);
         }
@@ -312,9 +431,11 @@ mod tests {
     use super::*;
 
     fn not_secret(v: &str) -> bool {
-        not_a_secret_value(v.as_bytes(), || {
-            crate::randomness::estimate(v.as_bytes()).per_char
-        })
+        not_a_secret_value(
+            v.as_bytes(),
+            || crate::randomness::estimate(v.as_bytes()).per_char,
+            None,
+        )
         .is_some()
     }
 
@@ -332,10 +453,15 @@ mod tests {
             "AKIAIOSFODNN7EXAMPLE",
             "0000000000000000",
             "abababababab",
+            "my-todo-secret",
+            "SampleKey2024",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         for s in [
+            "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",
+            "x7TodoqLm2Vz",
             "ghp_R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1JuE5gKo0",
             "hunter2hunter3",
             "Zq8#mK2!pL9v",
@@ -366,11 +492,20 @@ mod tests {
             "bearer_access_token_v2",
             "pw_gecos",
             "dir.Odiarnfc",
+            "NEXUS-GPT4-API-KEY",
+            "uid:gid:gecos",
+            "%4d^%70",
+            "(?:'|\\\"|\\s|=){0,5}(",
         ] {
             assert!(not_secret(v), "{v}");
         }
         // random letters are not an identifier, with or without separators
-        for v in ["BywNjrkAnmTGgmQXCFjMt_ljqSaBOMavV", "qKzvHxWmPlrTgBnY"] {
+        for v in [
+            "BywNjrkAnmTGgmQXCFjMt_ljqSaBOMavV",
+            "qKzvHxWmPlrTgBnY",
+            "QXKZ-WMPT-RTBN-7Q2K",
+            "/E3aQx9Lm2Vz7KtR4pWn8Yc1",
+        ] {
             assert!(!not_secret(v), "{v}");
         }
         for v in [
@@ -387,6 +522,7 @@ mod tests {
         assert!(is_reference(b"$DB_PASSWORD"));
         assert!(is_reference(b"%(password)s"));
         assert!(is_reference(b"@db.password@"));
+        assert!(is_reference(b"%TestSourcePassword%"));
         assert!(!is_reference(b"$2b$12$abcdefghijk"));
     }
 }

@@ -13,9 +13,12 @@ pub mod checksum;
 pub mod decode;
 pub mod filter;
 pub mod gate;
+pub mod literal;
 pub mod locate;
 pub mod overlap;
+pub mod password;
 pub mod prefilter;
+pub mod published;
 pub mod selftest;
 mod settle;
 pub mod verdict;
@@ -392,11 +395,12 @@ impl Engine {
                 let Some(span) = rule.secret_span(&caps) else {
                     continue;
                 };
+                let (span, written) = literal::read(hay, span);
                 let whole = caps.get(0).expect("group 0 always matches").range();
                 let verdict = if not_here {
                     Err(Reject::NotAtPath)
                 } else {
-                    gate::judge(rule, &hay[whole.clone()], &hay[span.clone()])
+                    gate::judge(rule, &hay[whole.clone()], &hay[span.clone()], written)
                 };
                 found.push(Candidate {
                     rule: r,

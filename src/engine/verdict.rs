@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::Range;
 
 use super::filter::ValueKind;
+use super::password::NotAPassword;
 use super::{Decoded, RawMatch};
 use crate::rules::Checksum;
 
@@ -47,12 +48,18 @@ pub enum Reject {
         /// The rule's minimum.
         min: f64,
     },
+    /// A credential its vendor publishes on purpose (a documentation sample, an emulator's key); names
+    /// where it is published.
+    Published(&'static str),
     /// A documentation or template value (`your-api-key`, `<TOKEN>`, `xxxx`).
     Placeholder,
     /// A reference to a value held elsewhere (`$VAR`, `%(name)s`, `@token@`).
     Reference,
     /// A generic rule's value that is something else (code, an identifier, a path, ...).
     NotASecretValue(ValueKind),
+    /// A weak-password rule's value that is not somebody's password (a local default, a name, a test
+    /// value, code).
+    NotAPassword(NotAPassword),
     /// The secret matches one of the rule's allowlist regexes or stopwords.
     AllowlistedSecret,
     /// A composite rule's match without its companion rule's match within the rule's line distance.
@@ -86,9 +93,11 @@ impl fmt::Display for Reject {
             Reject::Empty => f.write_str("empty secret"),
             Reject::Entropy { value, min } => write!(f, "entropy {value:.2} < {min}"),
             Reject::Randomness { score, min } => write!(f, "randomness {score:.2} < {min}"),
+            Reject::Published(source) => write!(f, "published example ({source})"),
             Reject::Placeholder => f.write_str("placeholder"),
             Reject::Reference => f.write_str("reference to a value held elsewhere"),
             Reject::NotASecretValue(kind) => write!(f, "not a secret: {}", kind.as_str()),
+            Reject::NotAPassword(kind) => write!(f, "not a password: {}", kind.as_str()),
             Reject::AllowlistedSecret => f.write_str("secret allowlisted by the rule"),
             Reject::Unpaired { .. } => f.write_str("composite rule without its companion nearby"),
             Reject::CompanionOnly => f.write_str("companion-only rule"),

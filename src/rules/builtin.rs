@@ -14,6 +14,10 @@ pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
     ("data.toml", include_str!("../../rules/data.toml")),
     ("databases.toml", include_str!("../../rules/databases.toml")),
     ("files.toml", include_str!("../../rules/files.toml")),
+    (
+        "frameworks.toml",
+        include_str!("../../rules/frameworks.toml"),
+    ),
     ("gcp.toml", include_str!("../../rules/gcp.toml")),
     ("generic.toml", include_str!("../../rules/generic.toml")),
     ("github.toml", include_str!("../../rules/github.toml")),

@@ -38,6 +38,12 @@ impl Checksum {
             Checksum::Jwt => "jwt",
         }
     }
+
+    /// True when a passing check vouches for every character of the secret (a CRC over the token body),
+    /// so that the secret cannot be a placeholder; a JWT's structure check leaves the signature unchecked.
+    pub fn covers_whole_secret(self) -> bool {
+        matches!(self, Checksum::Crc32Base62)
+    }
 }
 
 impl FromStr for Checksum {
@@ -137,6 +143,9 @@ pub struct Rule {
     /// Tagged `generic`: a keyword-and-assignment rule, so values that look like code, hashes, UUIDs,
     /// versions or paths are dropped before they become findings.
     pub generic: bool,
+    /// Tagged `weak-password`: the value of a password field, judged by the weak-password policy
+    /// (`crate::engine::password`) instead of the generic value filters.
+    pub weak_password: bool,
     /// Format and rotation documentation.
     pub references: Vec<String>,
     /// Texts that must produce a finding.
@@ -167,6 +176,9 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy)]
 enum SecretGroup {
     Index(usize),
+    /// The first capture group that took part in the match: alternatives (a double-quoted, single-quoted
+    /// or bare value) each capture the secret in their own group.
+    FirstParticipating,
     Named,
     WholeMatch,
 }
@@ -205,6 +217,7 @@ impl Rule {
     pub fn secret_span(&self, caps: &regex::bytes::Captures<'_>) -> Option<std::ops::Range<usize>> {
         let m = match self.secret_group {
             SecretGroup::Index(i) => caps.get(i),
+            SecretGroup::FirstParticipating => caps.iter().skip(1).flatten().next(),
             SecretGroup::Named => caps.name("secret"),
             SecretGroup::WholeMatch => caps.get(0),
         }?;
@@ -531,7 +544,7 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
             }
             Some(i) => SecretGroup::Index(i),
             None if named => SecretGroup::Named,
-            None if captures >= 1 => SecretGroup::Index(1),
+            None if captures >= 1 => SecretGroup::FirstParticipating,
             None => SecretGroup::WholeMatch,
         };
         if syntax.keywords.is_empty() {
@@ -593,6 +606,7 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         multiline: syntax.multiline,
         checksum,
         generic: syntax.tags.iter().any(|t| t == "generic"),
+        weak_password: syntax.tags.iter().any(|t| t == "weak-password"),
         tags: syntax.tags,
         references: syntax.references,
         examples: syntax.examples,
