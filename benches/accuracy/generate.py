@@ -1669,11 +1669,26 @@ def is_name_like(v):
     return (v[0].isupper() and v[1:].islower()) or bool(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]{2,})+|(?:[A-Z][a-z]{2,}){2,}", v))
 
 
+def has_word(v, word):
+    """`word` as a word of v: one casing, bounded by non-letters or camel-case humps (README policy)."""
+    for m in re.finditer(word, v, re.I):
+        t, i, j = m.group(0), m.start(), m.end()
+        if not (t.islower() or t.isupper() or t.istitle()):
+            continue
+        left = i == 0 or not v[i - 1].isalpha() or (v[i - 1].islower() and not t.islower()) \
+            or (v[i - 1].isupper() and t.isupper() and len(t) >= 6)
+        right = j == len(v) or not v[j].isalpha() or (v[j].isupper() and (not t.isupper() or len(t) >= 6))
+        if left and right:
+            return True
+    return False
+
+
 def weak_is_reportable(v):
     lower = v.lower()
     return (len(v) >= 6 and lower not in LOCAL_DEFAULTS and not v.isdigit() and not is_name_like(v)
-            and not any(w in lower for w in ("example", "sample", "dummy", "placeholder", "changeme", "todo",
-                                             "your", "xxxx", "redacted", "fixme", "insert", "replaceme")))
+            and not any(w in lower for w in ("your", "xxxx", "change_me", "change-me"))
+            and not any(has_word(v, w) for w in ("example", "sample", "dummy", "placeholder", "changeme", "todo",
+                                                 "redacted", "fixme", "insert", "replaceme", "test", "fake", "mock")))
 
 
 def weak_password(g):
