@@ -164,7 +164,8 @@ keyhound: this commit would add the secrets listed above, so it was stopped.
   - A real secret: remove it from the file (read it from the environment or a secret manager),
     `git add` the file again, and rotate the secret if it was ever pushed or shared.
   - A false positive: put `keyhound:allow` in a comment on that line, or add the finding's
-    fingerprint to .keyhoundignore (and commit that file).
+    fingerprint to .keyhoundignore and commit that file first, on its own
+    (`git commit .keyhoundignore`): a commit's scan reads .keyhoundignore from HEAD.
   - To commit anyway, this once: git commit --no-verify
 MSG
 elif [ "$status" -ne 0 ]; then

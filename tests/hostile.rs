@@ -31,6 +31,13 @@ impl GitRepo {
 
     /// Runs `git` in the repository and returns its stdout; panics when it fails.
     fn git(&self, args: &[&str]) -> String {
+        let (ok, out) = self.try_git(args);
+        assert!(ok, "git {args:?} failed: {out}");
+        out
+    }
+
+    /// Runs `git` in the repository: whether it succeeded, and its stdout (or, on failure, stderr).
+    fn try_git(&self, args: &[&str]) -> (bool, String) {
         let out = Command::new("git")
             .args(args)
             .current_dir(self.path())
@@ -50,12 +57,15 @@ impl GitRepo {
             )
             .output()
             .expect("run git");
-        assert!(
+        let text = if out.status.success() {
+            &out.stdout
+        } else {
+            &out.stderr
+        };
+        (
             out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+            String::from_utf8_lossy(text).trim().to_string(),
+        )
     }
 
     fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
@@ -246,6 +256,33 @@ fn a_symlink_under_a_configs_name_is_an_error_on_the_trusted_side_and_in_a_dir_s
 }
 
 #[test]
+fn a_prs_own_rule_examples_are_not_exempt_in_its_scan() {
+    // Only the trusted config's examples are documentation; a token the PR calls an example is a token.
+    let (mut repo, base) = base_repo();
+    repo.write(
+        ".keyhound.toml",
+        format!(
+            "[[rule]]\nid = \"acme\"\nname = \"ACME\"\nregex = '''(acme_[a-z]{{8}})'''\nkeywords = [\"acme_\"]\nexamples = [\"acme_abcdefgh\", \"{}\"]\n",
+            github_token(9060)
+        ),
+    );
+    repo.write("docs/.KeyHoundIgnore", "0123456789abcdef0123456789abcdef\n");
+    repo.commit("pr");
+    let run = repo.scan_range(&base, &[]);
+    assert_secret_found(&run, ".keyhound.toml");
+    // Any letter case counts as a config change (case-insensitive file systems read it).
+    assert!(
+        run.findings().contains(&(
+            "docs/.KeyHoundIgnore".into(),
+            1,
+            "scanner-config-changed".into()
+        )),
+        "{:?}",
+        run.findings()
+    );
+}
+
+#[test]
 fn the_trusted_sides_configuration_applies_and_the_pr_cannot_delete_it() {
     let mut repo = GitRepo::new();
     // The base allowlists docs/ and ignores one reviewed fingerprint.
@@ -341,6 +378,12 @@ fn staged_scans_read_configuration_from_head_not_the_index() {
     repo.git(&["add", "-A"]);
     let run = repo.cmd(&["scan", "staged", "--format", "json"]).run();
     assert_secret_found(&run, "app.env");
+    // The author is told why the staged ignore file did not help.
+    let notes = run.json()["notes"].to_string();
+    assert!(
+        notes.contains("next commit") && notes.contains(".keyhoundignore"),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -430,6 +473,28 @@ fn a_gitleaks_config_that_replaces_the_builtin_rules_says_so() {
 }
 
 // ---- text cannot hide from the scanner ----
+
+#[test]
+fn the_pre_commit_hook_sees_what_commit_dash_a_records() {
+    // `git commit -a` stages into a separate index named by GIT_INDEX_FILE: the hook must scan that one.
+    let (mut repo, _) = base_repo();
+    repo.write("app.env", "x=1\n");
+    repo.commit("app");
+    let run = repo.cmd(&["hook", "install"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    repo.write("app.env", token_line(9050).1);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let (ok, err) = repo.try_git(&["commit", "-q", "-a", "-m", "sneak it in"]);
+    assert!(!ok, "the commit went through: {err}");
+    assert!(
+        err.contains("github-pat-classic") || err.contains("secret"),
+        "{err}"
+    );
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    // `git commit PATH` does the same.
+    let (ok, err) = repo.try_git(&["commit", "-q", "-m", "sneak it in", "app.env"]);
+    assert!(!ok, "the commit went through: {err}");
+}
 
 #[test]
 fn dir_scan_scans_tracked_files_that_gitignore_matches() {

@@ -181,9 +181,36 @@ pub fn for_history(repo: &Repository, selection: &Selection) -> Result<Trusted> 
     }
 }
 
-/// The configuration source of a staged scan: `HEAD`, never the index or the working tree.
+/// The configuration source of a staged scan: `HEAD`, never the index or the working tree. When the
+/// commit itself changes a config file, the note says that change applies from the next commit on.
 pub fn for_staged(repo: &Repository) -> Result<Trusted> {
-    head_or_defaults(repo, "a staged scan")
+    let mut trusted = head_or_defaults(repo, "a staged scan")?;
+    let staged: Vec<String> = source::staged_changes(repo)?
+        .into_iter()
+        .map(|c| c.path)
+        .filter(|p| is_config_name(p))
+        .collect();
+    if !staged.is_empty() {
+        let note = format!(
+            "this commit changes {}: configuration is read from HEAD, so the change applies from the \
+             next commit on (commit it on its own first to use it now)",
+            staged.join(", ")
+        );
+        trusted.note = Some(match trusted.note {
+            Some(before) => format!("{before}; {note}"),
+            None => note,
+        });
+    }
+    Ok(trusted)
+}
+
+/// True when the last component of `path` is one of [`CONFIG_FILE_NAMES`], in any letter case (on a
+/// case-insensitive file system `.KeyHound.toml` is the config).
+fn is_config_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    CONFIG_FILE_NAMES
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
 }
 
 fn head_or_defaults(repo: &Repository, what: &str) -> Result<Trusted> {
@@ -235,9 +262,9 @@ pub struct ConfigChange {
     pub commit: Option<CommitMeta>,
 }
 
-/// The scanner configuration files (any of [`CONFIG_FILE_NAMES`], at any depth) a range changes: what
-/// its tip holds that differs from the merge base with the range's base (every merge base, when there
-/// are several), as a pull request's diff shows it. Not a range: nothing.
+/// The scanner configuration files (any of [`CONFIG_FILE_NAMES`] in any letter case, at any depth) a
+/// range changes: what its tip holds that differs from the merge base with the range's base (every
+/// merge base, when there are several), as a pull request's diff shows it. Not a range: nothing.
 pub fn config_changes(repo: &Repository, selection: &Selection) -> Result<Vec<ConfigChange>> {
     let Selection::Range { include, exclude } = selection else {
         return Ok(Vec::new());
@@ -278,8 +305,7 @@ pub fn config_changes(repo: &Repository, selection: &Selection) -> Result<Vec<Co
                 let Some(path) = file.path_bytes().map(String::from_utf8_lossy) else {
                     continue;
                 };
-                let name = path.rsplit('/').next().unwrap_or(&path);
-                if CONFIG_FILE_NAMES.contains(&name) {
+                if is_config_name(&path) {
                     changed.entry(path.into_owned()).or_insert(kind);
                 }
             }

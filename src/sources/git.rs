@@ -698,13 +698,30 @@ pub struct StagedChange {
     pub old: Option<Oid>,
 }
 
+/// The index `git commit` is about to record. Inside a pre-commit hook of `git commit -a` or `git commit
+/// PATH...`, git prepares a separate index and names it in `GIT_INDEX_FILE`; the repository's own index
+/// does not hold what is being committed then, so that variable wins when set (as it does for git).
+fn commit_index(repo: &Repository) -> Result<git2::Index> {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            let mut index = git2::Index::open(&path)
+                .map_err(|e| git_err(&format!("index {} (GIT_INDEX_FILE)", path.display()), e))?;
+            repo.set_index(&mut index)
+                .map_err(|e| git_err("GIT_INDEX_FILE", e))?;
+            repo.index().map_err(|e| git_err("index", e))
+        }
+        None => repo.index().map_err(|e| git_err("index", e)),
+    }
+}
+
 /// The changes `git commit` would record: the index against HEAD (against nothing without commits).
 pub fn staged_changes(repo: &Repository) -> Result<Vec<StagedChange>> {
     let head_tree = match repo.head() {
         Ok(head) => Some(head.peel_to_tree().map_err(|e| git_err("HEAD tree", e))?),
         Err(_) => None,
     };
-    let index = repo.index().map_err(|e| git_err("index", e))?;
+    let index = commit_index(repo)?;
     let mut opts = git2::DiffOptions::new();
     opts.include_typechange(true).ignore_submodules(true);
     let mut diff = repo
