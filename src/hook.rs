@@ -150,12 +150,12 @@ fn backups(hook: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The pre-commit hook. `--quiet` keeps the summary off the terminal; when the scan fails for another
-/// reason than findings, the hook says how to see why.
+/// The pre-commit hook. It runs without `--quiet`, so the summary line and any read errors are shown on
+/// stderr above its own message.
 const TEMPLATE: &str = r#"#!/bin/sh
 @MARKER@: scans what this commit adds for secrets.
 KEYHOUND=$(command -v keyhound || echo "@EXE@")
-"$KEYHOUND" scan staged --quiet
+"$KEYHOUND" scan staged
 status=$?
 if [ "$status" -eq 1 ]; then
   cat >&2 <<'MSG'
@@ -169,7 +169,7 @@ keyhound: this commit would add the secrets listed above, so it was stopped.
   - To commit anyway, this once: git commit --no-verify
 MSG
 elif [ "$status" -ne 0 ]; then
-  echo "keyhound: the pre-commit scan failed (exit $status); run \`keyhound scan staged\` to see why." >&2
+  echo "keyhound: the pre-commit scan failed (exit $status); see the error above." >&2
 fi
 exit $status
 "#;
@@ -183,7 +183,7 @@ mod tests {
         let text = script("/opt/bin/keyhound");
         assert!(text.starts_with("#!/bin/sh\n# installed by keyhound"));
         assert!(text.contains(r#"echo "/opt/bin/keyhound""#));
-        assert!(text.contains("scan staged --quiet"));
+        assert!(text.contains("\"$KEYHOUND\" scan staged\n"));
         assert!(!text.contains('@'), "every placeholder is filled");
     }
 

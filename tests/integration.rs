@@ -1,5 +1,6 @@
 //! End-to-end tests of the `keyhound` binary: what a user runs, what they see, and the exit code.
 
+mod action;
 mod cli;
 mod credfiles;
 mod git;

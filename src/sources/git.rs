@@ -421,7 +421,7 @@ where
                       entry: &gix_pack::index::Entry,
                       _: &dyn gix_utils::progress::Progress| {
                     state.objects += 1;
-                    if state.objects % RELEASE_EVERY == 0 {
+                    if state.objects.is_multiple_of(RELEASE_EVERY) {
                         release.release();
                     }
                     if kind == gix_object::Kind::Blob {
