@@ -35,6 +35,8 @@
 //! * [`target`] resolves what a git scan points at (its root, trusted config and version-control facts).
 //! * [`scan`] ties it together in parallel.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod engine;
 pub mod error;
