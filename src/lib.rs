@@ -18,7 +18,8 @@
 //! ```
 //!
 //! * [`rules`] parses and compiles the rule files (`rules/*.toml`, embedded).
-//! * [`sources`] yields bytes and paths (directories, standard input, git) and knows nothing of rules;
+//! * [`sources`] yields bytes with their provenance, every scan mode behind one [`sources::Source`] trait
+//!   (directories, standard input, git history and ranges, staged changes), and knows nothing of rules;
 //!   [`sources::range`] reads `--range` the way git does.
 //! * [`engine`] runs the keyword prefilter, the regexes near keyword hits and the gates.
 //! * [`finding`] turns matches into findings with redaction and fingerprints.

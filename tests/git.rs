@@ -615,3 +615,103 @@ fn shallow_clones_and_detached_heads() {
     // the one commit present holds the whole tree: both secrets are attributed to it
     assert_eq!(doc["findings"].as_array().unwrap().len(), 2, "{doc}");
 }
+
+#[test]
+fn a_key_store_still_at_head_is_present_at_head() {
+    // Regression: `present_at_head` was always false for rules that match a file by its path, so a key
+    // store still in the tree was reported as living only in history.
+    let mut repo = TestRepo::new();
+    repo.commit(
+        &[
+            ("certs/signing.p12", Some("\u{0}\u{3}store, first key")),
+            ("old/legacy.p12", Some("\u{0}\u{3}legacy store")),
+        ],
+        "add key stores",
+    );
+    repo.commit(
+        &[
+            ("certs/signing.p12", Some("\u{0}\u{3}store, second key")),
+            ("old/legacy.p12", None),
+        ],
+        "rotate the signing key, drop the legacy store",
+    );
+    let check = |doc: &serde_json::Value| {
+        let git_of = |path: &str| {
+            let findings = doc["findings"].as_array().unwrap();
+            let f = findings.iter().find(|f| f["path"] == path);
+            f.unwrap_or_else(|| panic!("no finding at {path}: {doc}"))["git"].clone()
+        };
+        assert_eq!(git_of("certs/signing.p12")["present_at_head"], true);
+        assert_eq!(git_of("certs/signing.p12")["commits"], 2);
+        assert_eq!(git_of("certs/signing.p12")["summary"], "add key stores");
+        assert_eq!(git_of("old/legacy.p12")["present_at_head"], false);
+    };
+    check(&scan_git(&repo, &[]).json());
+    repo.pack_and_prune();
+    check(&scan_git(&repo, &[]).json());
+}
+
+#[test]
+fn staged_and_range_scans_treat_file_rules_alike() {
+    // Regression: `scan staged` reported a file rule (a path such as id_rsa or *.p12) only for added files
+    // while range scans reported every path the range touched: a file renamed to id_rsa passed the hook,
+    // and an edited or moved key store failed CI. Both now report a file rule unless a file the change
+    // replaced or deleted sat at a path the same rule matches.
+    let mut repo = TestRepo::new();
+    repo.commit(
+        &[
+            ("notes.txt", Some("deploy notes\n")),
+            ("release.p12", Some("\u{0}\u{3}release store")),
+            ("a.p12", Some("\u{0}\u{3}another store")),
+        ],
+        "base",
+    );
+    let file_rules = |run: crate::util::Run| -> Vec<String> {
+        let mut found: Vec<String> = (run.findings().into_iter())
+            .filter(|f| f.2.ends_with("-file"))
+            .map(|f| format!("{} {}", f.0, f.2))
+            .collect();
+        found.sort();
+        found
+    };
+    type Case<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)], &'a [&'a str]);
+    let cases: [Case<'_>; 4] = [
+        (
+            "rename notes.txt to id_rsa",
+            &[("notes.txt", None), ("id_rsa", Some("deploy notes\n"))],
+            &["id_rsa ssh-private-key-file"],
+        ),
+        (
+            "edit a committed key store",
+            &[("release.p12", Some("\u{0}\u{3}release store, new key"))],
+            &[],
+        ),
+        (
+            "move a key store",
+            &[
+                ("a.p12", None),
+                ("keys/a.p12", Some("\u{0}\u{3}another store")),
+            ],
+            &[],
+        ),
+        (
+            "add a key store",
+            &[("new.pfx", Some("\u{0}\u{3}a new store"))],
+            &["new.pfx pkcs12-keystore-file"],
+        ),
+    ];
+    for (what, change, expected) in cases {
+        repo.stage(change);
+        let staged = file_rules(repo.dir.cmd(&["scan", "staged", "--format", "json"]).run());
+        let commit = repo.commit_index(what, &[]);
+        let range = file_rules(scan_git(
+            &repo,
+            &["--range", &format!("{commit}~1..{commit}")],
+        ));
+        assert_eq!(staged, expected, "scan staged: {what}");
+        assert_eq!(range, expected, "scan git --range: {what}");
+    }
+    // the full audit still reports every path a key store ever had
+    let all = file_rules(scan_git(&repo, &[]));
+    assert_eq!(all.len(), 5, "{all:?}");
+}

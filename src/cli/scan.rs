@@ -110,14 +110,14 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
         } => {
             let store = WorkTree::for_scan_paths(&paths);
             let (scanner, notes) = build_scanner(&common, &store, no_ignore)?;
-            let mut outcome = scanner.scan_dirs(&paths);
+            let mut outcome = scanner.scan_dirs(&paths)?;
             outcome.notes.extend(notes);
             let root = Some(store.root().to_path_buf());
             finish(&scanner, &common, outcome, root, None)
         }
         ScanCommand::Stdin { common } => {
             let (scanner, notes) = build_scanner(&common, &WorkTree::new("."), false)?;
-            let mut outcome = scanner.scan_stdin();
+            let mut outcome = scanner.scan_stdin()?;
             outcome.notes.extend(notes);
             finish(&scanner, &common, outcome, None, None)
         }

@@ -1,20 +1,34 @@
-//! The pipeline: a source's items → per-thread engine scans → findings → suppression → one collector →
-//! a stable order. Every worker owns its scratch buffers; results meet once per thread, at its end.
+//! The pipeline, one path for every scan mode: a [`Source`]'s items → per-thread engine scans → findings
+//! → suppression → placement at their paths → one collector → a stable order. Every worker owns its
+//! scratch buffers; results meet once per worker, when it is dropped. Blobs found at one known path are
+//! placed as they are scanned; git blobs are scanned once without a path and placed afterwards at every
+//! (commit, path) that introduced them ([`git`]).
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
 use std::time::Instant;
+
+use git2::Oid;
 
 use crate::engine::overlap::{self, Contender};
 use crate::engine::{locate, Engine, RawMatch, Scratch};
+use crate::error::Result;
 use crate::finding::{fingerprint, redact, Finding, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
 use crate::rules::Confidence;
-use crate::sources::dir::{self, DirOptions, ItemSink};
-use crate::sources::{stdin, Item, SkipReason};
+use crate::sources::dir::Dir;
+use crate::sources::git::GitHistory;
+use crate::sources::staged::Staged;
+use crate::sources::stdin::Stdin;
+use crate::sources::{Enumerate, Item, Origin, Progress, Sink, SkipReason, Source};
 use crate::suppress::Suppressor;
 
 pub mod git;
+mod lines;
+
+use lines::LineMemory;
 
 /// Options that shape a scan (not what is scanned).
 #[derive(Debug, Clone)]
@@ -68,57 +82,84 @@ impl Scanner {
         &self.options
     }
 
-    /// Scans files and directories in parallel.
-    pub fn scan_dirs(&self, roots: &[PathBuf]) -> ScanOutcome {
+    /// Runs `source` through the pipeline: the one path every scan mode takes. `occurrences` says how
+    /// findings of git sources are reported.
+    pub fn scan(
+        &self,
+        source: &dyn Source,
+        progress: &Progress,
+        occurrences: Occurrences,
+    ) -> Result<ScanOutcome> {
         let started = Instant::now();
-        let mut outcome = ScanOutcome::default();
-        let mut missing = Vec::new();
-        for root in roots {
-            if let Err(e) = std::fs::symlink_metadata(root) {
-                missing.push(ScanError {
-                    path: root.display().to_string(),
-                    message: e.to_string(),
-                });
-            }
-        }
-        let existing: Vec<PathBuf> = roots
-            .iter()
-            .filter(|r| r.symlink_metadata().is_ok())
-            .cloned()
-            .collect();
-        let shared = Arc::new(Mutex::new(ScanOutcome::default()));
-        let options = DirOptions {
-            no_ignore: self.options.no_ignore,
-            max_file_size: self.options.max_file_size,
+        let shared = Mutex::new(Collected::default());
+        let lines = LineMemory::new();
+        let how = Enumerate {
             threads: self.options.threads,
+            max_file_size: self.options.max_file_size,
+            progress,
         };
-        dir::walk(&existing, &options, || {
-            Worker::new(self, Arc::clone(&shared))
-        });
-        let collected = std::mem::take(&mut *shared.lock().unwrap_or_else(|p| p.into_inner()));
-        outcome.findings = collected.findings;
-        outcome.errors = collected.errors;
-        outcome.errors.extend(missing);
-        outcome.stats = collected.stats;
+        let sinks =
+            || -> Box<dyn Sink + '_> { Box::new(Worker::new(self, &shared, &lines, progress)) };
+        let enumerated = source.enumerate(&how, &sinks)?;
+        drop(lines);
+        let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut outcome = ScanOutcome {
+            findings: collected.findings,
+            errors: collected.errors,
+            stats: collected.stats,
+            notes: enumerated.notes,
+        };
+        if let Some(history) = enumerated.history {
+            self.place_history(&history, collected.drafts, occurrences, &mut outcome);
+        }
         outcome.finish(started);
-        outcome
+        Ok(outcome)
     }
 
-    /// Scans standard input as one blob.
-    pub fn scan_stdin(&self) -> ScanOutcome {
-        let started = Instant::now();
-        let shared = Arc::new(Mutex::new(ScanOutcome::default()));
-        {
-            let mut worker = Worker::new(self, Arc::clone(&shared));
-            worker.accept(stdin::read_stdin(self.options.max_file_size));
-        }
-        let mut outcome = std::mem::take(&mut *shared.lock().unwrap_or_else(|p| p.into_inner()));
-        outcome.finish(started);
-        outcome
+    /// Scans files and directories (`scan dir`).
+    pub fn scan_dirs(&self, roots: &[PathBuf]) -> Result<ScanOutcome> {
+        let source = Dir {
+            roots: roots.to_vec(),
+            no_ignore: self.options.no_ignore,
+        };
+        self.scan(&source, &Progress::default(), Occurrences::First)
+    }
+
+    /// Scans standard input as one blob (`scan stdin`).
+    pub fn scan_stdin(&self) -> Result<ScanOutcome> {
+        self.scan(&Stdin, &Progress::default(), Occurrences::First)
+    }
+
+    /// Scans the history of the repository at `path`, all of it or a range (`scan git`).
+    pub fn scan_git(
+        &self,
+        path: &Path,
+        options: &git::GitScanOptions,
+        progress: &Progress,
+    ) -> Result<ScanOutcome> {
+        let source = GitHistory {
+            path: path.to_path_buf(),
+            selection: options.selection.clone(),
+        };
+        let occurrences = if options.all_occurrences {
+            Occurrences::All
+        } else {
+            Occurrences::First
+        };
+        self.scan(&source, progress, occurrences)
+    }
+
+    /// Scans what `git commit` would record in the repository at `path`: staged files against HEAD,
+    /// reporting only what the commit adds, every occurrence (`scan staged`).
+    pub fn scan_staged(&self, path: &Path) -> Result<ScanOutcome> {
+        let source = Staged {
+            path: path.to_path_buf(),
+        };
+        self.scan(&source, &Progress::default(), Occurrences::All)
     }
 
     /// Turns raw matches in one blob found at `path` into findings, applying confidence and suppression.
-    pub fn make_findings(
+    fn make_findings(
         &self,
         path: &str,
         bytes: &[u8],
@@ -139,7 +180,7 @@ impl Scanner {
     /// Findings of one blob before its path is known: located, redacted, with the suppression that does
     /// not depend on the path applied (confidence, the allowlist's secret patterns, inline markers).
     /// `path` and `fingerprint` are left empty for [`Scanner::place`].
-    pub fn draft_findings(
+    fn draft_findings(
         &self,
         bytes: &[u8],
         matches: &[RawMatch],
@@ -216,12 +257,7 @@ impl Scanner {
 
     /// A drafted finding at `path`, unless the rule does not apply there or the path or fingerprint is
     /// suppressed.
-    pub fn place(
-        &self,
-        mut finding: Finding,
-        path: &str,
-        stats: &mut ScanStats,
-    ) -> Option<Finding> {
+    fn place(&self, mut finding: Finding, path: &str, stats: &mut ScanStats) -> Option<Finding> {
         if !self.engine.rule(finding.rule_index).applies_at(path) {
             return None;
         }
@@ -242,8 +278,8 @@ impl Scanner {
 
 /// Keeps, among findings of one blob at one path, those not overlapped by a finding of strictly higher
 /// confidence, and one finding per exact span among equals (the first by rule order): one secret, one
-/// finding. The engine does this itself when it knows the path; history scans call it per path.
-pub fn resolve_overlaps(findings: &mut Vec<Finding>) {
+/// finding. The engine does this itself when it knows the path; git blobs are placed per path here.
+fn resolve_overlaps(findings: &mut Vec<Finding>) {
     let contenders: Vec<Contender<(usize, usize)>> = findings
         .iter()
         .enumerate()
@@ -262,70 +298,128 @@ pub fn resolve_overlaps(findings: &mut Vec<Finding>) {
     });
 }
 
-/// One walker thread's state: its scratch buffers and what it found, merged into the shared outcome when
-/// the thread is done (on drop), so threads never contend while scanning.
+/// How findings of git sources are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occurrences {
+    /// One finding per (rule, secret, path), at the commit that first introduced it.
+    First,
+    /// Every (commit, path, line).
+    All,
+}
+
+/// What the workers found, merged once per worker.
+#[derive(Default)]
+struct Collected {
+    /// Findings of blobs found at one path, placed there.
+    findings: Vec<Finding>,
+    /// Findings of git blobs, not placed yet, per blob.
+    drafts: HashMap<Oid, Vec<Finding>>,
+    stats: ScanStats,
+    errors: Vec<ScanError>,
+}
+
+/// One worker thread's sink: its scratch buffers and what it found, merged into the shared
+/// [`Collected`] when the worker is dropped, so workers never contend while scanning.
 struct Worker<'a> {
     scanner: &'a Scanner,
     scratch: Scratch,
     matches: Vec<RawMatch>,
-    local: ScanOutcome,
-    shared: Arc<Mutex<ScanOutcome>>,
+    sparse: Vec<u8>,
+    lines: &'a LineMemory,
+    progress: &'a Progress,
+    local: Collected,
+    shared: &'a Mutex<Collected>,
 }
 
 impl<'a> Worker<'a> {
-    fn new(scanner: &'a Scanner, shared: Arc<Mutex<ScanOutcome>>) -> Self {
+    fn new(
+        scanner: &'a Scanner,
+        shared: &'a Mutex<Collected>,
+        lines: &'a LineMemory,
+        progress: &'a Progress,
+    ) -> Self {
         Worker {
             scanner,
             scratch: scanner.engine.scratch(),
             matches: Vec::new(),
-            local: ScanOutcome::default(),
+            sparse: Vec::new(),
+            lines,
+            progress,
+            local: Collected::default(),
             shared,
         }
     }
 
+    /// Content found at `path`: every rule, then placed there.
+    fn scan_at(&mut self, path: &str, bytes: &[u8]) {
+        self.matches.clear();
+        let engine = &self.scanner.engine;
+        engine.scan_path(path, &mut self.matches);
+        engine.scan(path, bytes, &mut self.scratch, &mut self.matches);
+        if !self.matches.is_empty() {
+            self.scanner.make_findings(
+                path,
+                bytes,
+                &self.matches,
+                &mut self.local.findings,
+                &mut self.local.stats,
+            );
+        }
+    }
+
+    /// A git blob: scanned where its lines are new in its lineage, drafted, and kept for placement.
+    fn scan_blob(&mut self, id: Oid, lineage: u32, bytes: &[u8]) {
+        self.matches.clear();
+        let engine = &self.scanner.engine;
+        (self.lines).scan(
+            engine,
+            lineage,
+            bytes,
+            &mut self.scratch,
+            &mut self.sparse,
+            &mut self.matches,
+        );
+        if !self.matches.is_empty() {
+            let mut found = Vec::new();
+            self.scanner
+                .draft_findings(bytes, &self.matches, &mut found, &mut self.local.stats);
+            if !found.is_empty() {
+                self.local.drafts.insert(id, found);
+            }
+        }
+    }
+
+    /// The rules that match a file by its path, for a file whose content is not scanned.
     fn path_rules(&mut self, path: &str) {
         self.matches.clear();
         self.scanner.engine.scan_path(path, &mut self.matches);
         if !self.matches.is_empty() {
-            let matches = std::mem::take(&mut self.matches);
             self.scanner.make_findings(
                 path,
                 &[],
-                &matches,
+                &self.matches,
                 &mut self.local.findings,
                 &mut self.local.stats,
             );
-            self.matches = matches;
         }
     }
 }
 
-impl ItemSink for Worker<'_> {
-    fn accept(&mut self, item: Item) {
+impl Sink for Worker<'_> {
+    fn accept(&mut self, item: Item<'_>) {
         match item {
-            Item::Blob(blob) => {
+            Item::Blob { origin, bytes } => {
+                let len = bytes.len() as u64;
                 self.local.stats.files_scanned += 1;
-                self.local.stats.bytes_scanned += blob.bytes.len() as u64;
-                self.matches.clear();
-                let engine = &self.scanner.engine;
-                engine.scan_path(&blob.path, &mut self.matches);
-                engine.scan(
-                    &blob.path,
-                    &blob.bytes,
-                    &mut self.scratch,
-                    &mut self.matches,
-                );
-                if !self.matches.is_empty() {
-                    self.scanner.make_findings(
-                        &blob.path,
-                        &blob.bytes,
-                        &self.matches,
-                        &mut self.local.findings,
-                        &mut self.local.stats,
-                    );
+                self.local.stats.bytes_scanned += len;
+                self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+                self.progress.bytes.fetch_add(len, Ordering::Relaxed);
+                match origin {
+                    Origin::Path(path) => self.scan_at(&path, bytes),
+                    Origin::Git { id, lineage } => self.scan_blob(id, lineage, bytes),
                 }
             }
-            Item::Skipped { path, reason } => {
+            Item::Skipped { origin, reason } => {
                 match reason {
                     SkipReason::Binary => self.local.stats.skipped_binary += 1,
                     SkipReason::TooLarge => self.local.stats.skipped_too_large += 1,
@@ -334,7 +428,11 @@ impl ItemSink for Worker<'_> {
                         return;
                     }
                 }
-                self.path_rules(&path);
+                self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+                // A git blob's path rules run where it is placed.
+                if let Origin::Path(path) = origin {
+                    self.path_rules(&path);
+                }
             }
             Item::Error { path, message } => self.local.errors.push(ScanError { path, message }),
         }
@@ -345,6 +443,7 @@ impl Drop for Worker<'_> {
     fn drop(&mut self) {
         let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
         shared.findings.append(&mut self.local.findings);
+        shared.drafts.extend(self.local.drafts.drain());
         shared.errors.append(&mut self.local.errors);
         shared.stats.add(&self.local.stats);
     }

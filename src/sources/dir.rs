@@ -11,32 +11,40 @@ use std::sync::Mutex;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
-use super::{looks_binary, Blob, Item, SkipReason};
+use super::{
+    skip_reason, Enumerate, Enumerated, Item, Origin, Sink, SinkFactory, SkipReason, Source,
+};
+use crate::error::Result;
 
-/// Options of a directory walk.
+/// Files and directories on disk.
 #[derive(Debug, Clone)]
-pub struct DirOptions {
+pub struct Dir {
+    /// The files and directories to scan; a root that does not exist is reported as an error.
+    pub roots: Vec<PathBuf>,
     /// Scan files `.gitignore` would hide.
     pub no_ignore: bool,
-    /// Files larger than this are skipped (and counted).
-    pub max_file_size: u64,
-    /// Worker threads (0: one per core).
-    pub threads: usize,
 }
 
-/// Something that receives the items of one walker thread. One is made per thread, so it can own
-/// per-thread state (a matcher's scratch buffers); it is dropped when its thread is done.
-pub trait ItemSink: Send {
-    /// Handles one item.
-    fn accept(&mut self, item: Item);
+impl Source for Dir {
+    fn enumerate(&self, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated> {
+        let mut existing = Vec::with_capacity(self.roots.len());
+        for root in &self.roots {
+            match std::fs::symlink_metadata(root) {
+                Ok(_) => existing.push(root.clone()),
+                Err(e) => sinks().accept(Item::Error {
+                    path: root.display().to_string(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        walk(&existing, self.no_ignore, how, sinks);
+        Ok(Enumerated::default())
+    }
 }
 
-/// Walks `roots` in parallel, giving each thread a sink from `make_sink`.
-pub fn walk<S, F>(roots: &[PathBuf], options: &DirOptions, make_sink: F)
-where
-    S: ItemSink,
-    F: Fn() -> S + Sync,
-{
+/// Walks `roots` in parallel, giving each walker thread a sink from `sinks`; then scans the tracked
+/// files the walk did not meet.
+fn walk(roots: &[PathBuf], no_ignore: bool, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) {
     let Some((first, rest)) = roots.split_first() else {
         return;
     };
@@ -48,24 +56,24 @@ where
         .hidden(false)
         .parents(true)
         .ignore(false)
-        .git_ignore(!options.no_ignore)
-        .git_global(!options.no_ignore)
-        .git_exclude(!options.no_ignore)
+        .git_ignore(!no_ignore)
+        .git_global(!no_ignore)
+        .git_exclude(!no_ignore)
         .require_git(false)
         .follow_links(false)
-        .threads(options.threads)
+        .threads(how.threads)
         .filter_entry(|entry| entry.file_name() != ".git");
     let display = RootDisplay::new(roots);
-    let tracked = if options.no_ignore {
+    let tracked = if no_ignore {
         HashSet::new()
     } else {
         tracked_under(roots)
     };
     let visited = Mutex::new(Vec::new());
     let mut visitors = VisitorBuilder {
-        make_sink: &make_sink,
+        sinks,
         display: &display,
-        max_file_size: options.max_file_size,
+        max_file_size: how.max_file_size,
         visited: (!tracked.is_empty()).then_some(&visited),
     };
     builder.build_parallel().visit(&mut visitors);
@@ -162,21 +170,18 @@ impl RootDisplay {
     }
 }
 
-struct VisitorBuilder<'a, F> {
-    make_sink: &'a F,
+struct VisitorBuilder<'a, 's> {
+    sinks: &'a SinkFactory<'s>,
     display: &'a RootDisplay,
     max_file_size: u64,
     /// Where visitors leave the paths of the files they met, when tracked files are to be checked.
     visited: Option<&'a Mutex<Vec<PathBuf>>>,
 }
 
-impl<'a, S, F> VisitorBuilder<'a, F>
-where
-    F: Fn() -> S + Sync,
-{
-    fn build_visitor(&self) -> Visitor<'a, S> {
+impl<'a, 's> VisitorBuilder<'a, 's> {
+    fn build_visitor(&self) -> Visitor<'a, 's> {
         Visitor {
-            sink: (self.make_sink)(),
+            sink: (self.sinks)(),
             display: RootDisplay {
                 single_root: self.display.single_root.clone(),
             },
@@ -188,18 +193,15 @@ where
     }
 }
 
-impl<'s, S, F> ParallelVisitorBuilder<'s> for VisitorBuilder<'s, F>
-where
-    S: ItemSink + 's,
-    F: Fn() -> S + Sync,
-{
-    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+impl<'a, 's: 'a> ParallelVisitorBuilder<'a> for VisitorBuilder<'a, 's> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 'a> {
         Box::new(self.build_visitor())
     }
 }
 
-struct Visitor<'a, S> {
-    sink: S,
+/// One walker thread: its sink, its read buffer and the files it met.
+struct Visitor<'a, 's> {
+    sink: Box<dyn Sink + 's>,
     display: RootDisplay,
     max_file_size: u64,
     buf: Vec<u8>,
@@ -208,7 +210,7 @@ struct Visitor<'a, S> {
     visited: Option<&'a Mutex<Vec<PathBuf>>>,
 }
 
-impl<S> Drop for Visitor<'_, S> {
+impl Drop for Visitor<'_, '_> {
     fn drop(&mut self) {
         if let Some(visited) = self.visited {
             visited
@@ -219,7 +221,7 @@ impl<S> Drop for Visitor<'_, S> {
     }
 }
 
-impl<S: ItemSink> ParallelVisitor for Visitor<'_, S> {
+impl ParallelVisitor for Visitor<'_, '_> {
     fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
         let entry = match entry {
             Ok(entry) => entry,
@@ -243,14 +245,14 @@ impl<S: ItemSink> ParallelVisitor for Visitor<'_, S> {
     }
 }
 
-impl<S: ItemSink> Visitor<'_, S> {
-    /// Hands one non-directory entry to the sink: read, skipped as a link, or left alone when it is not a
-    /// regular file.
+impl Visitor<'_, '_> {
+    /// Hands one non-directory entry to the sink: read, skipped, or left alone when it is not a regular
+    /// file.
     fn visit_file(&mut self, fs_path: &Path, file_type: std::fs::FileType) {
         let path = self.display.show(fs_path);
         if file_type.is_symlink() {
             self.sink.accept(Item::Skipped {
-                path,
+                origin: Origin::Path(path),
                 reason: SkipReason::Symlink,
             });
             return;
@@ -259,59 +261,38 @@ impl<S: ItemSink> Visitor<'_, S> {
             // sockets, fifos, devices: reading them could block forever
             return;
         }
-        let item = self.read(fs_path, path);
-        self.sink.accept(item);
-    }
-}
-
-impl<S> Visitor<'_, S> {
-    fn read(&mut self, fs_path: &Path, path: String) -> Item {
-        let error = |e: std::io::Error, path: String| Item::Error {
-            path,
-            message: e.to_string(),
-        };
-        let mut file = match File::open(fs_path) {
-            Ok(f) => f,
-            Err(e) => return error(e, path),
-        };
-        let len = match file.metadata() {
-            Ok(m) => m.len(),
-            Err(e) => return error(e, path),
-        };
-        if len > self.max_file_size {
-            return Item::Skipped {
+        match self.read(fs_path) {
+            Err(e) => self.sink.accept(Item::Error {
                 path,
-                reason: SkipReason::TooLarge,
-            };
+                message: e.to_string(),
+            }),
+            Ok(Some(reason)) => self.sink.accept(Item::Skipped {
+                origin: Origin::Path(path),
+                reason,
+            }),
+            Ok(None) => self.sink.accept(Item::Blob {
+                origin: Origin::Path(path),
+                bytes: &self.buf,
+            }),
+        }
+    }
+
+    /// Reads the file into `self.buf`, unless it is to be skipped (and says why).
+    fn read(&mut self, fs_path: &Path) -> std::io::Result<Option<SkipReason>> {
+        let mut file = File::open(fs_path)?;
+        if file.metadata()?.len() > self.max_file_size {
+            return Ok(Some(SkipReason::TooLarge));
         }
         self.buf.clear();
         // +1 so that a file that grew past the limit since `metadata` is still caught
-        if let Err(e) = (&mut file)
+        (&mut file)
             .take(self.max_file_size.saturating_add(1))
-            .read_to_end(&mut self.buf)
-        {
-            return error(e, path);
-        }
-        if self.buf.len() as u64 > self.max_file_size {
-            return Item::Skipped {
-                path,
-                reason: SkipReason::TooLarge,
-            };
-        }
-        if looks_binary(&self.buf) {
-            return Item::Skipped {
-                path,
-                reason: SkipReason::Binary,
-            };
-        }
-        Item::Blob(Blob {
-            path,
-            bytes: std::mem::take(&mut self.buf),
-        })
+            .read_to_end(&mut self.buf)?;
+        Ok(skip_reason(&self.buf, self.max_file_size))
     }
 }
 
-fn walk_error(err: ignore::Error) -> Item {
+fn walk_error(err: ignore::Error) -> Item<'static> {
     let path = error_path(&err)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "<walk>".into());

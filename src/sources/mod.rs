@@ -1,21 +1,41 @@
-//! Sources: where bytes come from. Each source yields [`Blob`]s (bytes plus the path to report them at)
-//! and tells about what it skipped or could not read. Sources know nothing of rules or findings.
+//! Sources: where bytes come from. Every scan mode is a [`Source`]: a directory walk, standard input, git
+//! history (all of it or a range) and the staged changes of a repository. A source hands [`Item`]s to
+//! per-thread [`Sink`]s: content with its [`Origin`], entries it skipped and why, and what it could not
+//! read. Sources know nothing of rules or findings; the scanner owns matching, suppression and placement.
+//!
+//! A blob's origin is either the one path it was found at, or (git) its object id: a git blob is read once
+//! however many commits and paths hold it, and the [`git::History`] a git source returns says afterwards
+//! where it counts.
+
+use std::sync::atomic::AtomicU64;
+
+use git2::Oid;
+
+use crate::error::Result;
 
 pub mod dir;
 pub mod git;
 pub mod range;
+pub mod staged;
 pub mod stdin;
 
-/// Bytes to scan and the path to report findings at.
-#[derive(Debug)]
-pub struct Blob {
-    /// Path relative to the scan root, `/`-separated (`<stdin>` for standard input).
-    pub path: String,
-    /// The content.
-    pub bytes: Vec<u8>,
+/// Where a blob's content was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The file at this path, relative to the scan root and `/`-separated (`<stdin>` for standard input).
+    Path(String),
+    /// A git blob, placed afterwards at every (commit, path) of the source's [`git::History`] that holds
+    /// it. `lineage` names the path (an index into [`git::History::paths`]) whose earlier versions this
+    /// blob is a version of, so that a scanner may skip lines it already scanned in them.
+    Git {
+        /// The blob id.
+        id: Oid,
+        /// The path this blob is first found at.
+        lineage: u32,
+    },
 }
 
-/// Why a file was not scanned for content.
+/// Why an entry's content was not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipReason {
     /// It contains a NUL byte in its first 8 KiB.
@@ -26,15 +46,21 @@ pub enum SkipReason {
     Symlink,
 }
 
-/// What a source hands the scanner for each entry it meets.
+/// What a source hands a sink for each entry it meets.
 #[derive(Debug)]
-pub enum Item {
+pub enum Item<'a> {
     /// Content to scan.
-    Blob(Blob),
-    /// A file whose content is not scanned; its path still is (for path-only rules).
+    Blob {
+        /// Where it was found.
+        origin: Origin,
+        /// The content.
+        bytes: &'a [u8],
+    },
+    /// An entry whose content is not scanned; its path still is (for rules that match a file by its
+    /// path), except for symbolic links.
     Skipped {
-        /// Relative path.
-        path: String,
+        /// Where it was found.
+        origin: Origin,
         /// Why.
         reason: SkipReason,
     },
@@ -47,8 +73,85 @@ pub enum Item {
     },
 }
 
+/// Receives the items of one worker thread. One is made per thread, so it can own per-thread state (a
+/// matcher's scratch buffers); it is dropped when its thread is done.
+pub trait Sink: Send {
+    /// Handles one item.
+    fn accept(&mut self, item: Item<'_>);
+}
+
+/// Makes one [`Sink`] per worker thread.
+pub type SinkFactory<'a> = dyn Fn() -> Box<dyn Sink + 'a> + Sync + 'a;
+
+/// How a source enumerates.
+#[derive(Debug, Clone, Copy)]
+pub struct Enumerate<'a> {
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Content larger than this is skipped as [`SkipReason::TooLarge`].
+    pub max_file_size: u64,
+    /// Counters a caller can watch while the source runs.
+    pub progress: &'a Progress,
+}
+
+impl Enumerate<'_> {
+    /// The number of worker threads to use.
+    pub fn threads(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            n => n,
+        }
+    }
+
+    /// Why `bytes` is not scanned, if it is not: larger than the limit, or binary.
+    pub fn skip(&self, bytes: &[u8]) -> Option<SkipReason> {
+        skip_reason(bytes, self.max_file_size)
+    }
+}
+
+/// Counters a caller can watch while a scan runs (for a progress bar).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Commits walked (git sources).
+    pub commits: AtomicU64,
+    /// Files or blobs scanned or skipped.
+    pub blobs: AtomicU64,
+    /// Bytes of content scanned.
+    pub bytes: AtomicU64,
+}
+
+/// What a source tells once it has handed out every item.
+#[derive(Debug, Default)]
+pub struct Enumerated {
+    /// Remarks worth telling the user (a shallow clone, submodules not followed, a pack read one by one).
+    pub notes: Vec<String>,
+    /// For git sources: where each blob handed out as [`Origin::Git`] counts.
+    pub history: Option<git::History>,
+}
+
+/// A scan mode: something that yields bytes with their provenance.
+pub trait Source {
+    /// Hands every item of the source to sinks made by `sinks` (one per worker thread), then says where
+    /// git blobs count. An `Err` means the source could not be read at all (not a repository, an unknown
+    /// revision); what fails for one entry is an [`Item::Error`] and the enumeration goes on.
+    fn enumerate(&self, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated>;
+}
+
 /// How many bytes are sniffed for a NUL to call a file binary (as git does).
 pub const BINARY_SNIFF_LEN: usize = 8192;
+
+/// Why `bytes` is not scanned under a size limit of `max_size`, if it is not: too large, or binary.
+pub fn skip_reason(bytes: &[u8], max_size: u64) -> Option<SkipReason> {
+    if bytes.len() as u64 > max_size {
+        Some(SkipReason::TooLarge)
+    } else if looks_binary(bytes) {
+        Some(SkipReason::Binary)
+    } else {
+        None
+    }
+}
 
 /// True when `bytes` looks binary: a NUL byte near the start.
 pub fn looks_binary(bytes: &[u8]) -> bool {

@@ -2,36 +2,37 @@
 
 use std::io::Read;
 
-use super::{looks_binary, Blob, Item, SkipReason};
+use super::{Enumerate, Enumerated, Item, Origin, SinkFactory, Source};
+use crate::error::Result;
 
 /// The path findings in standard input are reported at.
 pub const STDIN_PATH: &str = "<stdin>";
 
-/// Reads all of standard input.
-pub fn read_stdin(max_size: u64) -> Item {
-    let mut bytes = Vec::new();
-    let stdin = std::io::stdin();
-    let mut handle = stdin.lock().take(max_size.saturating_add(1));
-    if let Err(e) = handle.read_to_end(&mut bytes) {
-        return Item::Error {
-            path: STDIN_PATH.into(),
-            message: e.to_string(),
-        };
+/// Standard input, read whole and scanned as one file at [`STDIN_PATH`].
+#[derive(Debug, Default)]
+pub struct Stdin;
+
+impl Source for Stdin {
+    fn enumerate(&self, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated> {
+        let mut sink = sinks();
+        let mut bytes = Vec::new();
+        let stdin = std::io::stdin();
+        // +1 so that input past the limit is seen as too large rather than cut
+        let mut handle = stdin.lock().take(how.max_file_size.saturating_add(1));
+        let origin = Origin::Path(STDIN_PATH.into());
+        match handle.read_to_end(&mut bytes) {
+            Err(e) => sink.accept(Item::Error {
+                path: STDIN_PATH.into(),
+                message: e.to_string(),
+            }),
+            Ok(_) => match how.skip(&bytes) {
+                Some(reason) => sink.accept(Item::Skipped { origin, reason }),
+                None => sink.accept(Item::Blob {
+                    origin,
+                    bytes: &bytes,
+                }),
+            },
+        }
+        Ok(Enumerated::default())
     }
-    if bytes.len() as u64 > max_size {
-        return Item::Skipped {
-            path: STDIN_PATH.into(),
-            reason: SkipReason::TooLarge,
-        };
-    }
-    if looks_binary(&bytes) {
-        return Item::Skipped {
-            path: STDIN_PATH.into(),
-            reason: SkipReason::Binary,
-        };
-    }
-    Item::Blob(Blob {
-        path: STDIN_PATH.into(),
-        bytes,
-    })
 }

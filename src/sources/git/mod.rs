@@ -1,0 +1,672 @@
+//! Git repositories as sources: full history (every commit reachable from the selected refs), commit
+//! ranges for CI ([`GitHistory`]), and the index for pre-commit ([`super::staged::Staged`]). History is
+//! reduced to its unique blobs, each handed out once however many commits and paths share it, and the
+//! [`History`] returned afterwards says where each was introduced, so that the scanner reads every
+//! distinct content exactly once and can still say which commit added a secret. This module knows
+//! nothing of rules.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+use rayon::prelude::*;
+
+use super::{Enumerate, Enumerated, Item, Origin, Sink, SinkFactory, SkipReason, Source};
+use crate::error::{Error, Result};
+
+mod pack;
+mod walk;
+
+/// Facts about a commit, for reports.
+#[derive(Debug, Clone)]
+pub struct CommitMeta {
+    /// Full hex id.
+    pub id: String,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author date, RFC 3339 in the author's offset.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
+}
+
+/// One place a blob was introduced: a commit (index into [`History::commits`]) and a path (index into
+/// [`History::paths`]). A commit introduces at most one blob at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Introduction {
+    /// Commit index; smaller is older (commits are walked parents first). Always 0 for staged changes.
+    pub commit: u32,
+    /// Path index.
+    pub path: u32,
+}
+
+/// A file on the old side of a change: what the change replaced, or a file the same commit deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OldSide {
+    /// Its blob.
+    pub blob: Oid,
+    /// Its path (index into [`History::paths`]).
+    pub path: u32,
+}
+
+/// What a git source's changes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Changes {
+    /// Every commit reachable from the selected refs: report everything, with the commit that first
+    /// introduced it.
+    #[default]
+    Full,
+    /// The commits of a range: report only what the range adds, with the commit that added it.
+    Range,
+    /// The index against HEAD: report only what the next commit would add (there is no commit yet).
+    Staged,
+}
+
+impl Changes {
+    /// True when only what the changes add counts: what is already on the old side is not reported.
+    pub fn only_new(self) -> bool {
+        self != Changes::Full
+    }
+
+    /// True when each introduction has a commit to report.
+    pub fn has_commits(self) -> bool {
+        self != Changes::Staged
+    }
+}
+
+/// What a git source found: commits, paths, and for each unique blob where it was introduced. Keeps the
+/// repository open for what placing findings needs to read (old sides of changes, HEAD's files).
+#[derive(Default)]
+pub struct History {
+    /// What the changes are.
+    pub changes: Changes,
+    /// Commits in walk order (parents before children); empty for staged changes.
+    pub commits: Vec<CommitMeta>,
+    /// Interned paths (`/`-separated, lossy UTF-8).
+    pub paths: Vec<String>,
+    path_index: HashMap<Vec<u8>, u32>,
+    /// Every introduction of every blob, in walk order.
+    pub introductions: HashMap<Oid, Vec<Introduction>>,
+    /// Range and staged changes: per introduction, the files it replaced (the previous version at its
+    /// path, the other parents' versions in a merge; for a staged rename or copy, its source).
+    pub replaced: HashMap<Introduction, Vec<OldSide>>,
+    /// Range changes: per commit, the files it deleted (which covers renames).
+    pub deleted: HashMap<u32, Vec<OldSide>>,
+    /// Submodule entries met (not followed).
+    pub submodules: u64,
+    /// True when the repository is a shallow clone.
+    pub shallow: bool,
+    reader: Option<Reader>,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History")
+            .field("changes", &self.changes)
+            .field("commits", &self.commits.len())
+            .field("paths", &self.paths.len())
+            .field("blobs", &self.introductions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl History {
+    /// The index of `path`, interning it.
+    fn intern(&mut self, path: &[u8]) -> u32 {
+        if let Some(&i) = self.path_index.get(path) {
+            return i;
+        }
+        let i = self.paths.len() as u32;
+        self.paths.push(String::from_utf8_lossy(path).into_owned());
+        self.path_index.insert(path.to_vec(), i);
+        i
+    }
+
+    /// Records that `blob` was introduced at `path` by commit `commit`, replacing `replaced`; returns the
+    /// path's index.
+    pub(super) fn introduce(
+        &mut self,
+        blob: Oid,
+        commit: u32,
+        path: &[u8],
+        replaced: Vec<(Oid, &[u8])>,
+    ) -> u32 {
+        let path = self.intern(path);
+        let intro = Introduction { commit, path };
+        self.introductions.entry(blob).or_default().push(intro);
+        if !replaced.is_empty() {
+            let olds = replaced
+                .into_iter()
+                .map(|(blob, path)| OldSide {
+                    blob,
+                    path: self.intern(path),
+                })
+                .collect();
+            self.replaced.insert(intro, olds);
+        }
+        path
+    }
+
+    /// The files on the old side of `intro`: what it replaced, and what its commit deleted.
+    pub fn old_sides(&self, intro: Introduction) -> impl Iterator<Item = &OldSide> + '_ {
+        let replaced = self.replaced.get(&intro).into_iter().flatten();
+        replaced.chain(self.deleted.get(&intro.commit).into_iter().flatten())
+    }
+
+    /// Per blob, the path it is scanned under: where it was first introduced. A blob is a version of the
+    /// file at that path, which lets a scanner skip the lines earlier versions there already had.
+    fn lineages(&self) -> HashMap<Oid, u32> {
+        self.introductions
+            .iter()
+            .filter_map(|(oid, intros)| Some((*oid, intros.iter().min_by_key(|i| i.commit)?.path)))
+            .collect()
+    }
+
+    /// Keeps `reader` for placing findings.
+    pub(super) fn set_reader(&mut self, reader: Reader) {
+        self.reader = Some(reader);
+    }
+
+    /// Reads what placing findings needs, when the repository could be reopened.
+    pub fn reader(&self) -> Option<&Reader> {
+        self.reader.as_ref()
+    }
+}
+
+/// Reads blobs of a scanned repository after its enumeration: old sides of changes, HEAD's files.
+pub struct Reader {
+    repo: Repository,
+    head_tree: Option<Oid>,
+}
+
+impl Reader {
+    pub(super) fn open(git_dir: &Path) -> Result<Self> {
+        let repo =
+            Repository::open(git_dir).map_err(|e| git_err(&git_dir.display().to_string(), e))?;
+        let head_tree = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_tree().ok())
+            .map(|t| t.id());
+        Ok(Reader { repo, head_tree })
+    }
+
+    /// The content of blob `id`, if it can be read.
+    pub fn blob(&self, id: Oid) -> Option<Vec<u8>> {
+        self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
+    }
+
+    /// The content of the file at `path` in HEAD's tree, if there is one.
+    pub fn head_file(&self, path: &str) -> Option<Vec<u8>> {
+        let tree = self.repo.find_tree(self.head_tree?).ok()?;
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        self.blob(entry.id())
+    }
+}
+
+/// Which commits a history scan covers.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Everything reachable from every branch and tag (and HEAD).
+    AllRefs,
+    /// Everything reachable from these refs or revisions.
+    Refs(Vec<String>),
+    /// Commits reachable from `include` but not from `exclude` (`A..B`, `--since-commit`).
+    Range {
+        /// `B` in `A..B`.
+        include: String,
+        /// `A` in `A..B`; `None` for "from the root".
+        exclude: Option<String>,
+    },
+}
+
+/// Opens the repository at or above `path` (work trees, linked worktrees and bare repositories).
+pub fn open(path: &Path) -> Result<Repository> {
+    Repository::open_ext(
+        path,
+        git2::RepositoryOpenFlags::empty(),
+        std::iter::empty::<&Path>(),
+    )
+    .map_err(|e| {
+        if e.code() == git2::ErrorCode::NotFound {
+            Error::Git(format!("{} is not a git repository", path.display()))
+        } else {
+            Error::Git(format!("{}: {}", path.display(), e.message()))
+        }
+    })
+}
+
+/// Process-wide libgit2 settings for reading a whole history: no SHA-1 re-verification of every object
+/// read (SHA-1DC was a third of the CPU time of a full scan; a corrupt object still fails to inflate or
+/// to parse and is reported), and pack windows small and bounded so that resident memory follows the
+/// working set, not the pack size.
+pub fn tune_for_history_scan() {
+    git2::opts::strict_hash_verification(false);
+    // SAFETY: these only set global sizes; they are called before any repository is opened by the scan
+    // and libgit2 reads them under its own lock.
+    unsafe {
+        let _ = git2::opts::set_mwindow_size(32 * 1024 * 1024);
+        let _ = git2::opts::set_mwindow_mapped_limit(128 * 1024 * 1024);
+        // Each walker thread's repository handle has its own object cache; libgit2 bounds their total.
+        // 16 MiB keeps the commits and small trees that neighbouring commits share without letting the
+        // caches grow to libgit2's 256 MiB default.
+        let _ = git2::opts::set_cache_max_size(16 * 1024 * 1024);
+    }
+}
+
+/// A library error for a failed `git2` call, with what was being done.
+fn git_err(context: &str, e: git2::Error) -> Error {
+    Error::Git(format!("{context}: {}", e.message()))
+}
+
+/// Formats seconds since the epoch with an offset in minutes as RFC 3339.
+pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
+    let local = seconds + i64::from(offset_minutes) * 60;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    // civil-from-days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let off = offset_minutes.unsigned_abs();
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        off / 60,
+        off % 60
+    )
+}
+
+/// The facts reports give about `commit`.
+pub fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
+    let author = commit.author();
+    let when = author.when();
+    CommitMeta {
+        id: commit.id().to_string(),
+        author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: rfc3339(when.seconds(), when.offset_minutes()),
+        summary: commit
+            .summary_bytes()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// Resolves a revision to a commit id.
+pub fn resolve_commit(repo: &Repository, spec: &str) -> Result<Oid> {
+    let obj = repo
+        .revparse_single(spec)
+        .map_err(|e| git_err(&format!("unknown revision `{spec}`"), e))?;
+    let commit = obj
+        .peel_to_commit()
+        .map_err(|e| git_err(&format!("`{spec}` is not a commit"), e))?;
+    Ok(commit.id())
+}
+
+/// Blob-ish modes: regular and executable files. Links (0o120000) hold a path, gitlinks a commit.
+pub fn is_file_mode(mode: i32) -> bool {
+    mode == 0o100644 || mode == 0o100755 || mode == 0o100664
+}
+
+/// Reads blob `id` (introduced first at path `lineage`) and hands it to `sink`: as content, as skipped
+/// (larger than the limit, or binary), or as an error reported at `error_path`.
+pub(super) fn read_blob(
+    repo: &Repository,
+    id: Oid,
+    lineage: u32,
+    error_path: impl FnOnce() -> String,
+    how: &Enumerate<'_>,
+    sink: &mut dyn Sink,
+) {
+    let origin = Origin::Git { id, lineage };
+    let error = |message: String| Item::Error {
+        path: error_path(),
+        message,
+    };
+    let size = repo
+        .odb()
+        .map_err(|e| format!("object database: {}", e.message()))
+        .and_then(|odb| {
+            odb.read_header(id)
+                .map_err(|e| format!("blob {id}: {}", e.message()))
+        });
+    match size {
+        Ok((size, _)) if size as u64 > how.max_file_size => {
+            return sink.accept(Item::Skipped {
+                origin,
+                reason: SkipReason::TooLarge,
+            })
+        }
+        Ok(_) => {}
+        Err(message) => return sink.accept(error(message)),
+    }
+    match repo.find_blob(id) {
+        Ok(blob) => match how.skip(blob.content()) {
+            Some(reason) => sink.accept(Item::Skipped { origin, reason }),
+            None => sink.accept(Item::Blob {
+                origin,
+                bytes: blob.content(),
+            }),
+        },
+        Err(e) => sink.accept(error(format!("blob {id}: {}", e.message()))),
+    }
+}
+
+/// A thread pool of `threads` threads for the work a git source splits.
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Git(format!("starting {threads} threads: {e}")))
+}
+
+/// Reads `blobs` one by one through libgit2, in parallel, each worker with its own repository handle.
+fn read_blobs(
+    pool: &rayon::ThreadPool,
+    git_dir: &Path,
+    blobs: &[Oid],
+    lineages: &HashMap<Oid, u32>,
+    how: &Enumerate<'_>,
+    sinks: &SinkFactory<'_>,
+) {
+    pool.install(|| {
+        blobs.par_iter().with_min_len(16).for_each_init(
+            || (sinks(), Repository::open(git_dir)),
+            |(sink, repo), &id| {
+                let error_path = || format!("blob {id}");
+                match repo {
+                    Ok(repo) => {
+                        let lineage = lineages.get(&id).copied().unwrap_or(0);
+                        read_blob(repo, id, lineage, error_path, how, sink.as_mut());
+                    }
+                    Err(e) => sink.accept(Item::Error {
+                        path: error_path(),
+                        message: format!("reopening {}: {}", git_dir.display(), e.message()),
+                    }),
+                }
+            },
+        )
+    });
+}
+
+/// Hands memory freed by the walk (libgit2's caches, per-commit diffs) back to the system before the
+/// pack reader maps the packs, so that the two phases' peaks do not add up. glibc keeps freed memory of
+/// its per-thread arenas otherwise.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the kernel; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Git history as a source: every commit of a [`Selection`].
+///
+/// The commit graph is diffed first (libgit2, in parallel): it says which blobs matter and at which path
+/// each was first met. Full-history scans then decode every blob of the repository's packs once, by
+/// walking each pack's delta tree in parallel (gitoxide's pack reader), without knowing its path. Blobs
+/// outside packs (loose objects), and every blob of a range, are read one by one through libgit2.
+#[derive(Debug, Clone)]
+pub struct GitHistory {
+    /// A path in the repository (its work tree, `.git`, or a bare repository).
+    pub path: PathBuf,
+    /// The commits.
+    pub selection: Selection,
+}
+
+impl Source for GitHistory {
+    fn enumerate(&self, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated> {
+        tune_for_history_scan();
+        let repo = open(&self.path)?;
+        let is_range = matches!(self.selection, Selection::Range { .. });
+        let threads = how.threads();
+        let pool = thread_pool(threads)?;
+        let mut history = walk::walk_history(
+            &repo,
+            &self.selection,
+            is_range,
+            &pool,
+            &how.progress.commits,
+        )?;
+        history.changes = if is_range {
+            Changes::Range
+        } else {
+            Changes::Full
+        };
+        let lineages = history.lineages();
+        let no_commits = history.commits.is_empty() && !is_range && repo.head().is_err();
+        // Close libgit2's pack windows and caches before the pack reader maps the packs: peak memory is
+        // the larger of the two phases, not their sum.
+        let git_dir = repo.path().to_path_buf();
+        drop(repo);
+        release_freed_memory();
+
+        let mut notes = Vec::new();
+        let mut in_packs = HashSet::new();
+        if !is_range {
+            let mut visitor = PackedBlobs::new(sinks, &lineages, how);
+            let (seen, pack_notes) =
+                pack::for_each_packed_blob(&git_dir, threads, move |id, bytes| {
+                    visitor.visit(id, bytes)
+                });
+            in_packs = seen;
+            notes.extend(pack_notes);
+        }
+        // Whatever the packs did not hold: loose objects, and every blob of a range.
+        let rest: Vec<Oid> = (history.introductions.keys())
+            .filter(|oid| !in_packs.contains(oid))
+            .copied()
+            .collect();
+        drop(in_packs);
+        read_blobs(&pool, &git_dir, &rest, &lineages, how, sinks);
+        notes.extend(history_notes(&history, no_commits));
+        history.reader = Some(Reader::open(&git_dir)?);
+        Ok(Enumerated {
+            notes,
+            history: Some(history),
+        })
+    }
+}
+
+/// What a history scan tells besides findings: a shallow clone, submodules not followed, no commits.
+fn history_notes(history: &History, no_commits: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if history.shallow {
+        notes.push("shallow clone: commits before the shallow boundary were not scanned".into());
+    }
+    if history.submodules > 0 {
+        notes.push(format!(
+            "{} submodule entr{} not followed (scan submodules separately)",
+            history.submodules,
+            if history.submodules == 1 { "y" } else { "ies" }
+        ));
+    }
+    if no_commits {
+        notes.push("the repository has no commits".into());
+    }
+    notes
+}
+
+/// The per-thread visitor of the pack traversal: hands the blobs the selected commits reach to its own
+/// sink. Cloning makes another sink, for another traversal thread.
+struct PackedBlobs<'a, 's> {
+    sink: Box<dyn Sink + 's>,
+    sinks: &'a SinkFactory<'s>,
+    lineages: &'a HashMap<Oid, u32>,
+    how: &'a Enumerate<'a>,
+}
+
+impl<'a, 's> PackedBlobs<'a, 's> {
+    fn new(
+        sinks: &'a SinkFactory<'s>,
+        lineages: &'a HashMap<Oid, u32>,
+        how: &'a Enumerate<'a>,
+    ) -> Self {
+        PackedBlobs {
+            sink: sinks(),
+            sinks,
+            lineages,
+            how,
+        }
+    }
+
+    fn visit(&mut self, id: Oid, bytes: &[u8]) {
+        let Some(&lineage) = self.lineages.get(&id) else {
+            return; // not reachable from the selected commits (a pack may hold unreachable objects)
+        };
+        let origin = Origin::Git { id, lineage };
+        match self.how.skip(bytes) {
+            Some(reason) => self.sink.accept(Item::Skipped { origin, reason }),
+            None => self.sink.accept(Item::Blob { origin, bytes }),
+        }
+    }
+}
+
+impl Clone for PackedBlobs<'_, '_> {
+    fn clone(&self) -> Self {
+        PackedBlobs::new(self.sinks, self.lineages, self.how)
+    }
+}
+
+/// The index `git commit` is about to record. Inside a pre-commit hook of `git commit -a` or `git commit
+/// PATH...`, git prepares a separate index and names it in `GIT_INDEX_FILE`; the repository's own index
+/// does not hold what is being committed then, so that variable wins when set (as it does for git).
+fn commit_index(repo: &Repository) -> Result<git2::Index> {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            let mut index = git2::Index::open(&path)
+                .map_err(|e| git_err(&format!("index {} (GIT_INDEX_FILE)", path.display()), e))?;
+            repo.set_index(&mut index)
+                .map_err(|e| git_err("GIT_INDEX_FILE", e))?;
+            repo.index().map_err(|e| git_err("index", e))
+        }
+        None => repo.index().map_err(|e| git_err("index", e)),
+    }
+}
+
+/// A file staged in the index that differs from HEAD.
+#[derive(Debug, Clone)]
+pub struct StagedChange {
+    /// Path in the index.
+    pub path: String,
+    /// The staged blob.
+    pub new: Oid,
+    /// The blob it replaces and its path: HEAD's version, or the rename or copy source.
+    pub old: Option<(Oid, String)>,
+}
+
+/// The changes `git commit` would record: the index against HEAD (against nothing without commits).
+pub fn staged_changes(repo: &Repository) -> Result<Vec<StagedChange>> {
+    let head_tree = match repo.head() {
+        Ok(head) => Some(head.peel_to_tree().map_err(|e| git_err("HEAD tree", e))?),
+        Err(_) => None,
+    };
+    let index = commit_index(repo)?;
+    let mut opts = git2::DiffOptions::new();
+    opts.include_typechange(true).ignore_submodules(true);
+    let mut diff = repo
+        .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
+        .map_err(|e| git_err("diff of HEAD and the index", e))?;
+    let mut find = git2::DiffFindOptions::new();
+    find.renames(true).copies(true);
+    diff.find_similar(Some(&mut find))
+        .map_err(|e| git_err("rename detection", e))?;
+    let path_of = |file: &git2::DiffFile<'_>| {
+        file.path_bytes()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for delta in diff.deltas() {
+        use git2::Delta;
+        if !matches!(
+            delta.status(),
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+        ) {
+            continue;
+        }
+        let new = delta.new_file();
+        if !is_file_mode(u32::from(new.mode()) as i32) {
+            continue;
+        }
+        let old = delta.old_file();
+        out.push(StagedChange {
+            path: path_of(&new),
+            new: new.id(),
+            old: (!old.id().is_zero()).then(|| (old.id(), path_of(&old))),
+        });
+    }
+    Ok(out)
+}
+
+/// When `dir` lies inside a git work tree: the work tree's root and the regular files its index tracks
+/// (paths relative to that root, `/`-separated as git stores them). Directory scans use it to scan
+/// tracked files that `.gitignore` matches (`git add -f`): what is committed is never hidden from a scan.
+pub fn tracked_files(dir: &Path) -> Option<(PathBuf, Vec<Vec<u8>>)> {
+    let repo = open(dir).ok()?;
+    let workdir = repo.workdir()?.to_path_buf();
+    let index = repo.index().ok()?;
+    let mut paths: Vec<Vec<u8>> = index
+        .iter()
+        .filter(|e| is_file_mode(e.mode as i32))
+        .map(|e| e.path)
+        .collect();
+    paths.dedup();
+    Some((workdir, paths))
+}
+
+/// A remote URL with any credentials in it removed (it goes into reports).
+pub fn remote_url(repo: &Repository) -> Option<String> {
+    let remote = repo.find_remote("origin").ok()?;
+    let url = remote.url().ok()?.to_string();
+    Some(strip_userinfo(&url))
+}
+
+/// Drops `user:password@` from a URL.
+pub fn strip_userinfo(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..host_end].rfind('@') {
+            return format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]);
+        }
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(rfc3339(1_700_000_000, 60), "2023-11-14T23:13:20+01:00");
+        assert_eq!(rfc3339(951_782_400, -300), "2000-02-28T19:00:00-05:00");
+    }
+
+    #[test]
+    fn userinfo_is_stripped() {
+        assert_eq!(
+            strip_userinfo("https://u:p@github.com/a/b.git"),
+            "https://github.com/a/b.git"
+        );
+        assert_eq!(
+            strip_userinfo("git@github.com:a/b.git"),
+            "git@github.com:a/b.git"
+        );
+    }
+}
