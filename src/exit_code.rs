@@ -2,7 +2,19 @@
 //! An error outranks findings, because a scan that could not read everything has not shown the tree is
 //! clean. The CLI turns an [`ExitCode`] into the process status; it never decides one itself.
 
+use crate::finding::VerifyStatus;
 use crate::outcome::ScanOutcome;
+
+/// Which findings fail a run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// Every finding (the default).
+    #[default]
+    Any,
+    /// Only findings their provider called live (`--verify`). A finding whose check failed (network,
+    /// rate limit, timeout) could be live, so it makes the run an error, as an unreadable file does.
+    Live,
+}
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +38,27 @@ impl ExitCode {
     /// How a scan ended: errors outrank findings.
     pub fn of_outcome(outcome: &ScanOutcome) -> Self {
         Self::of_counts(outcome.errors.len(), outcome.findings.len())
+    }
+
+    /// How a scan ended under `fail_on`: errors outrank findings; under [`FailOn::Live`] only live
+    /// findings count, and a verification that failed counts as an error.
+    pub fn of_outcome_under(outcome: &ScanOutcome, fail_on: FailOn) -> Self {
+        match fail_on {
+            FailOn::Any => Self::of_outcome(outcome),
+            FailOn::Live => {
+                let status = |s: VerifyStatus| {
+                    outcome
+                        .findings
+                        .iter()
+                        .filter(|f| f.verification.as_ref().is_some_and(|v| v.status == s))
+                        .count()
+                };
+                Self::of_counts(
+                    outcome.errors.len() + status(VerifyStatus::Error),
+                    status(VerifyStatus::Live),
+                )
+            }
+        }
     }
 
     /// How a run with this many errors and findings ended.
@@ -76,5 +109,56 @@ mod tests {
             message: "unreadable".into(),
         });
         assert_eq!(ExitCode::of_outcome(&outcome), Error);
+    }
+
+    #[test]
+    fn fail_on_live_counts_live_findings_and_failed_checks() {
+        use super::FailOn;
+        use crate::finding::{Verification, VerifyStatus};
+        use ExitCode::*;
+        let finding = |status| crate::finding::Finding {
+            rule_id: "r".into(),
+            rule_name: "R".into(),
+            description: None,
+            confidence: crate::rules::Confidence::High,
+            path: "p".into(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 2,
+            redacted: "***".into(),
+            secret: None,
+            entropy: 0.0,
+            fingerprint: String::new(),
+            decoded: None,
+            related: None,
+            git: None,
+            verification: Some(Verification {
+                status,
+                verifier: None,
+                identity: None,
+                checked_at: None,
+                note: None,
+            }),
+            context: Vec::new(),
+            secret_bytes: Vec::new(),
+            rule_index: 0,
+        };
+        let outcome = |statuses: &[VerifyStatus]| ScanOutcome {
+            findings: statuses.iter().map(|s| finding(*s)).collect(),
+            ..ScanOutcome::default()
+        };
+        let under = |o: &ScanOutcome| ExitCode::of_outcome_under(o, FailOn::Live);
+        let revoked = outcome(&[VerifyStatus::Invalid, VerifyStatus::Unknown]);
+        assert_eq!(under(&revoked), Clean);
+        assert_eq!(ExitCode::of_outcome_under(&revoked, FailOn::Any), Findings);
+        assert_eq!(
+            under(&outcome(&[VerifyStatus::Invalid, VerifyStatus::Live])),
+            Findings
+        );
+        assert_eq!(
+            under(&outcome(&[VerifyStatus::Live, VerifyStatus::Error])),
+            Error
+        );
     }
 }

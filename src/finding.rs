@@ -37,6 +37,10 @@ pub struct RelatedPart {
     pub column: usize,
     /// The companion secret, redacted.
     pub redacted: String,
+    /// The companion in full, never serialised: `--verify` sends it with the secret when a provider's
+    /// check needs both (an access key ID with its secret key).
+    #[serde(skip)]
+    pub secret_bytes: Vec<u8>,
 }
 
 /// What a provider said about a secret (`--verify`).
@@ -126,6 +130,13 @@ pub struct Finding {
     /// Set for history scans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<GitProvenance>,
+    /// Set by `--verify`: what the provider said about the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// The lines around the secret, kept only when the scan asks for them (`--verify` looks there for a
+    /// value a provider's check needs, such as a service account's email); never serialised.
+    #[serde(skip)]
+    pub context: Vec<u8>,
     /// Secret bytes, never serialised; dropped before reporting unless secrets are shown.
     #[serde(skip)]
     pub secret_bytes: Vec<u8>,

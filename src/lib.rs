@@ -10,9 +10,9 @@
 //! engine, finding                  engine: rules, randomness    finding: rules
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding
 //!                                  verify: finding, rules, sources
-//! config, report, exit_code, hook  config: rules, sources,      report: outcome, finding, rules
-//!                                  finding, suppress, outcome
-//!                                  exit_code: outcome           hook: sources
+//! config, report, exit_code, hook  config: rules, sources,      report: outcome, finding, rules,
+//!                                  finding, suppress, outcome   verify
+//!                                  exit_code: outcome, finding  hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome
 //!                                  target: config, report, sources
 //! ```

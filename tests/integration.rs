@@ -6,6 +6,7 @@ mod credfiles;
 mod git;
 mod hostile;
 mod util;
+mod verify;
 
 use util::{fixtures, github_token, random_token, TestCommand, TestDir, ALNUM};
 

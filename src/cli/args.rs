@@ -12,6 +12,8 @@ use keyhound::rules::Confidence;
 use keyhound::scan::ScanOptions;
 use keyhound::sources::git::Selection;
 
+use super::verify::VerifyArgs;
+
 /// A report format, picked by name from the library's list.
 #[derive(Clone, Copy)]
 pub struct FormatArg(pub &'static dyn Report);
@@ -107,6 +109,8 @@ pub struct ScanArgs {
     /// No summary, error list, notes or progress on stderr (the exit code still tells).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 impl ScanArgs {
@@ -126,6 +130,7 @@ impl ScanArgs {
             threads: self.threads,
             no_ignore,
             min_confidence: self.min_confidence.into(),
+            keep_context: self.verify.enabled(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod completions;
 mod hook;
 mod rules;
 mod scan;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,12 @@ enum Command {
     /// Manage the git pre-commit hook.
     #[command(subcommand)]
     Hook(hook::HookCommand),
+    /// List every verifier: the exact endpoint it calls and what `--verify` sends there.
+    Verifiers {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = rules::ListFormat::Text)]
+        format: rules::ListFormat,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff), e.g. `keyhound man > keyhound.1`.
@@ -67,6 +74,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Scan(cmd) => scan::run(*cmd),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
+        Command::Verifiers { format } => verify::list(format),
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
     }

@@ -223,6 +223,9 @@ fn finish(
     root: Option<PathBuf>,
     vcs: Option<VersionControl>,
 ) -> Result<ExitCode> {
+    let fail_on = args.verify.fail_on()?;
+    args.verify
+        .run(&mut outcome.findings, scanner.engine().rules(), args.quiet)?;
     for f in &mut outcome.findings {
         f.finalize_secret(args.show_secrets);
     }
@@ -246,12 +249,14 @@ fn finish(
             w.flush()?;
         }
     }
+    args.verify
+        .print_poc(&outcome.findings, args.show_secrets)?;
     if !args.quiet {
         for line in summary::messages(&outcome) {
             eprintln!("{line}");
         }
     }
-    let status = Outcome::of_outcome(&outcome).status(args.exit_code);
+    let status = Outcome::of_outcome_under(&outcome, fail_on).status(args.exit_code);
     Ok(ExitCode::from(status))
 }
 

@@ -419,6 +419,8 @@ fn change_finding(change: &ConfigChange) -> Finding {
             commits: 1,
             present_at_head: change.kind != ChangeKind::Deleted,
         }),
+        verification: None,
+        context: Vec::new(),
         // Not a secret: what `--show-secrets` prints for it.
         secret_bytes: what.as_bytes().to_vec(),
         rule_index: usize::MAX,

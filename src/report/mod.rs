@@ -1,13 +1,14 @@
 //! Reports: the finished [`ScanOutcome`] written in a format. Each format is one [`Report`] in its own
 //! file, listed once in [`FORMATS`]; a new format is a new file plus a line there, and the command line
 //! offers it by name. Reporters see findings and counters only, never how the blobs were found. The rule
-//! list (`rules list`) is written by [`rules`].
+//! list (`rules list`) is written by [`rules`], the verifier list (`verifiers`) by [`verifiers`].
 
 pub mod json;
 pub mod rules;
 pub mod sarif;
 pub mod summary;
 pub mod text;
+pub mod verifiers;
 
 use std::io::Write;
 use std::path::PathBuf;

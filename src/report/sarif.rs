@@ -13,7 +13,7 @@ use serde_sarif::sarif::{
     Run, Sarif as SarifLog, Tool, ToolComponent, VersionControlDetails,
 };
 
-use crate::finding::Finding;
+use crate::finding::{Finding, VerifyStatus};
 use crate::outcome::ScanOutcome;
 use crate::rules::{Confidence, Rule};
 
@@ -158,6 +158,9 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         props["pairedWith"] =
             json!({ "ruleId": r.rule_id, "line": r.line, "redacted": r.redacted });
     }
+    if let Some(v) = &f.verification {
+        props["verification"] = json!(v);
+    }
     if let Some(g) = &f.git {
         props["commit"] = json!(g.commit);
         props["author"] = json!(g.author_name);
@@ -180,7 +183,13 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         .level(ResultLevel::Error)
         .message(
             Message::builder()
-                .text(format!("{} found: {}{}", f.rule_name, f.redacted, where_))
+                .text(format!(
+                    "{}{} found: {}{}",
+                    live_mark(f),
+                    f.rule_name,
+                    f.redacted,
+                    where_
+                ))
                 .build(),
         )
         .locations(vec![location])
@@ -190,6 +199,14 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         )]))
         .properties(bag(props))
         .build()
+}
+
+/// `LIVE ` before the message of a secret its provider accepted (`--verify`).
+fn live_mark(f: &Finding) -> &'static str {
+    match &f.verification {
+        Some(v) if v.status == VerifyStatus::Live => "LIVE ",
+        _ => "",
+    }
 }
 
 fn build(outcome: &ScanOutcome, ctx: &ReportContext<'_>) -> SarifLog {

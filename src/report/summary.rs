@@ -1,6 +1,7 @@
 //! The messages that follow a scan on stderr, never on stdout with the report: the inputs that could not
 //! be read (the first [`ERRORS_SHOWN`]), notes, and the summary line. The CLI prints them unless `--quiet`.
 
+use crate::finding::VerifyStatus;
 use crate::outcome::{format_duration, ScanOutcome, ScanStats};
 
 /// How many errors are listed before "... and N more".
@@ -21,8 +22,36 @@ pub fn messages(outcome: &ScanOutcome) -> Vec<String> {
         ));
     }
     lines.extend(outcome.notes.iter().map(|n| format!("keyhound: note: {n}")));
+    lines.extend(verification_line(outcome));
     lines.push(summary_line(&outcome.stats));
     lines
+}
+
+/// `keyhound: verified 5 findings: 2 live, 1 invalid, 1 unknown, 1 error`, after a `--verify` scan.
+pub fn verification_line(outcome: &ScanOutcome) -> Option<String> {
+    let statuses: Vec<VerifyStatus> = outcome
+        .findings
+        .iter()
+        .filter_map(|f| f.verification.as_ref().map(|v| v.status))
+        .collect();
+    if statuses.is_empty() {
+        return None;
+    }
+    let count = |s: VerifyStatus| statuses.iter().filter(|x| **x == s).count();
+    Some(format!(
+        "keyhound: verified {} finding{}: {} live, {} invalid, {} unknown, {} error{}",
+        statuses.len(),
+        if statuses.len() == 1 { "" } else { "s" },
+        count(VerifyStatus::Live),
+        count(VerifyStatus::Invalid),
+        count(VerifyStatus::Unknown),
+        count(VerifyStatus::Error),
+        if count(VerifyStatus::Error) == 1 {
+            ""
+        } else {
+            "s"
+        },
+    ))
 }
 
 /// `keyhound: scanned 4812 files (48.2 MB) in 210ms: 3 findings, 12 skipped, 0 suppressed, 0 errors`

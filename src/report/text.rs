@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use crate::finding::{Verification, VerifyStatus};
 use crate::outcome::ScanOutcome;
 
 use super::{Report, ReportContext};
@@ -44,6 +45,30 @@ impl Style {
     }
 }
 
+/// `LIVE: octocat (github, checked 2026-11-30T02:00:00+00:00)`, `invalid (github, ...)`,
+/// `unknown: no verifier for rule x`.
+fn verification_line(v: &Verification, style: &Style) -> String {
+    let status = match v.status {
+        VerifyStatus::Live => style.paint("1;31", "LIVE"),
+        other => other.as_str().to_string(),
+    };
+    let mut line = status;
+    if let Some(identity) = &v.identity {
+        line.push_str(&format!(": {identity}"));
+    }
+    let mut about: Vec<String> = v.verifier.iter().cloned().collect();
+    if let Some(at) = &v.checked_at {
+        about.push(format!("checked {at}"));
+    }
+    if !about.is_empty() {
+        line.push_str(&format!(" ({})", about.join(", ")));
+    }
+    if let Some(note) = &v.note {
+        line.push_str(&format!("; {note}"));
+    }
+    line
+}
+
 /// Writes one block per finding.
 fn write(
     outcome: &ScanOutcome,
@@ -52,9 +77,18 @@ fn write(
 ) -> std::io::Result<()> {
     let style = Style { on: ctx.color };
     for f in &outcome.findings {
+        let live = f
+            .verification
+            .as_ref()
+            .is_some_and(|v| v.status == VerifyStatus::Live);
         writeln!(
             out,
-            "{} {} {}",
+            "{}{} {} {}",
+            if live {
+                style.paint("1;41", "LIVE") + " "
+            } else {
+                String::new()
+            },
             style.paint("1;31", "Finding:"),
             style.paint("1", &f.rule_name),
             style.paint("2", &format!("[{}]", f.rule_id))
@@ -106,6 +140,9 @@ fn write(
                     "only in history (not at HEAD)"
                 }
             )?;
+        }
+        if let Some(v) = &f.verification {
+            writeln!(out, "  Verified:    {}", verification_line(v, &style))?;
         }
         writeln!(
             out,

@@ -13,7 +13,7 @@ use std::time::Instant;
 use git2::Oid;
 
 use crate::engine::overlap::{self, Contender};
-use crate::engine::{locate, Engine, RawMatch, Scratch};
+use crate::engine::{locate, window, Engine, RawMatch, Scratch};
 use crate::error::Result;
 use crate::finding::{fingerprint, redact, Finding, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
@@ -41,7 +41,12 @@ pub struct ScanOptions {
     pub no_ignore: bool,
     /// Findings below this confidence are dropped.
     pub min_confidence: Confidence,
+    /// Keep the lines around each finding ([`Finding::context`]) for verification.
+    pub keep_context: bool,
 }
+
+/// Lines kept on each side of a finding when [`ScanOptions::keep_context`] is set.
+pub const CONTEXT_LINES: usize = 12;
 
 impl Default for ScanOptions {
     fn default() -> Self {
@@ -50,6 +55,7 @@ impl Default for ScanOptions {
             threads: 0,
             no_ignore: false,
             min_confidence: Confidence::Low,
+            keep_context: false,
         }
     }
 }
@@ -246,9 +252,23 @@ impl Scanner {
                         line: at.line,
                         column: at.column,
                         redacted: redact(&bytes[r.clone()]),
+                        secret_bytes: bytes[r.clone()].to_vec(),
                     }
                 }),
                 git: None,
+                verification: None,
+                context: if self.options.keep_context {
+                    let around = window::keyword_window(
+                        bytes,
+                        m.matched.start,
+                        m.matched.end,
+                        false,
+                        CONTEXT_LINES,
+                    );
+                    bytes[around].to_vec()
+                } else {
+                    Vec::new()
+                },
                 secret_bytes: secret.to_vec(),
                 rule_index: m.rule,
             });

@@ -4,9 +4,10 @@
 //!
 //! A fake starts from one of the rule's own examples: its literal prefix (the longest keyword it starts
 //! with) is kept, and every run of 8 or more letters and digits that mixes digits, lower and upper case
-//! (a word such as `services` does not) is redrawn from system randomness after its first two characters,
-//! digit for digit and letter for letter (hex stays hex). The result must still be
-//! found by the rule's regex in the example's text, or another draw is made.
+//! (a word such as `services` does not) is redrawn from system randomness, but for its first and last two
+//! characters (formats such as `…AA` endings), digit for digit and letter for letter (hex stays hex). The
+//! regex's literal words (`T3BlbkFJ`) are kept. The result must still be found by the rule's regex in the
+//! example's text, or another draw is made.
 
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -139,7 +140,7 @@ fn redraw(secret: &str, keep: usize, rng: &SystemRandom) -> Option<String> {
             run.iter().any(u8::is_ascii_uppercase),
         ];
         if end - start >= 8 && classes.iter().filter(|c| **c).count() >= 2 {
-            redraw_run(&mut out[start + 2..end], rng)?;
+            redraw_run(&mut out[start + 2..end - 2], rng)?;
         }
         start = end;
     }
@@ -182,7 +183,7 @@ mod tests {
         let secret = "ghp_R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1JuE5gKo0";
         let fake = redraw(secret, 4, &rng).unwrap();
         assert_eq!(fake.len(), secret.len());
-        assert!(fake.starts_with("ghp_R7"));
+        assert!(fake.starts_with("ghp_R7") && fake.ends_with("o0"));
         assert_ne!(fake, secret);
         let hex = redraw("hex-0123456789abcdef0123456789abcdef", 4, &rng).unwrap();
         assert!(hex[4..]

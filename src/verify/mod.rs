@@ -15,6 +15,7 @@
 
 pub mod aws;
 pub mod fake;
+pub mod findings;
 pub mod gcp;
 pub mod http;
 pub mod spec;
@@ -242,6 +243,17 @@ impl Verifiers {
                 (Ok(_), None) => unreachable!("every prepared candidate has a job"),
             })
             .collect())
+    }
+
+    /// A command that repeats `c`'s check by hand (`--verify-poc`), with the secret and companion
+    /// redacted unless `show_secrets`; `None` when `c` has no verifier or lacks a value. Sends nothing.
+    pub fn poc(&self, c: &Candidate, show_secrets: bool) -> Option<String> {
+        let (index, mut values) = self.prepare(c).ok()?;
+        if !show_secrets {
+            values.secret = redact(values.secret.as_bytes());
+            values.companion = values.companion.map(|v| redact(v.as_bytes()));
+        }
+        Some(self.list[index].command(&values))
     }
 
     /// The verifier index and values of a candidate, or its final (unknown) result.

@@ -91,6 +91,28 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// `HTTP 200, /login present`: the condition in words, for `keyhound verifiers`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.status.is_empty() {
+            let codes: Vec<String> = self.status.iter().map(u16::to_string).collect();
+            parts.push(format!("HTTP {}", codes.join("/")));
+        }
+        for (ptr, want) in &self.json {
+            parts.push(format!("{ptr} = {want}"));
+        }
+        for ptr in &self.json_present {
+            parts.push(format!("{ptr} present"));
+        }
+        if let Some(needle) = &self.body_contains {
+            parts.push(format!("body contains \"{needle}\""));
+        }
+        if self.is_json {
+            parts.push("JSON body".into());
+        }
+        parts.join(", ")
+    }
+
     fn holds(&self, resp: &Response, json: Option<&serde_json::Value>) -> bool {
         let status = self.status.is_empty() || self.status.contains(&resp.status);
         let values = self
@@ -511,6 +533,67 @@ impl Verifier {
         }
         lines
     }
+}
+
+/// `value` quoted for a POSIX shell.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+impl Verifier {
+    /// A shell command that makes the same check by hand, from `values` as they should be shown (the
+    /// caller redacts them). Code-built checks use curl's own SigV4 signing, or gcloud for a JWT grant.
+    pub fn command(&self, values: &Values) -> String {
+        let show = |t: &str| fill_unchecked(t, values);
+        if self.kind == Kind::GcpJwt {
+            return format!(
+                "gcloud auth activate-service-account {} --key-file=KEY.json && gcloud auth print-access-token   # KEY.json holds the private key {}",
+                shell_quote(values.companion.as_deref().unwrap_or_default()),
+                values.secret
+            );
+        }
+        let mut parts = vec![format!("curl -sS -X {}", self.method)];
+        if self.kind == Kind::AwsSigv4 {
+            parts.push("--aws-sigv4 'aws:amz:us-east-1:sts'".into());
+            parts.push(format!(
+                "-u {}",
+                shell_quote(&format!(
+                    "{}:{}",
+                    values.companion.as_deref().unwrap_or_default(),
+                    values.secret
+                ))
+            ));
+        }
+        for (name, template) in &self.headers {
+            parts.push(format!(
+                "-H {}",
+                shell_quote(&format!("{name}: {}", show(template)))
+            ));
+        }
+        if let Some((user, pass)) = &self.basic_auth {
+            parts.push(format!(
+                "-u {}",
+                shell_quote(&format!("{}:{}", show(user), show(pass)))
+            ));
+        }
+        if let Some(body) = &self.body {
+            parts.push(format!("--data {}", shell_quote(body)));
+        }
+        parts.push(shell_quote(&show(&self.url)));
+        parts.join(" ")
+    }
+}
+
+/// Fills a template for display: no URL-safety check, a missing value shows as its placeholder.
+fn fill_unchecked(template: &str, values: &Values) -> String {
+    let mut out = template.replace("{secret}", &values.secret);
+    if let Some(c) = &values.companion {
+        out = out.replace("{companion}", c);
+    }
+    for (name, value) in &values.parts {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
 }
 
 fn json_text(v: &serde_json::Value) -> Option<String> {
