@@ -201,3 +201,17 @@ fn man_page_is_roff_that_groff_accepts() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warnings");
 }
+
+#[test]
+fn subcommands_have_their_own_man_pages() {
+    let run = TestCommand::new(&["man", "scan", "git"]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let page = run.stdout();
+    assert!(page.contains(".TH keyhound-scan-git 1"), "{page}");
+    for flag in ["range", "all\\-refs", "since\\-commit", "quiet"] {
+        assert!(page.contains(flag), "the page documents {flag}");
+    }
+    let run = TestCommand::new(&["man", "scan", "nope"]).run();
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("not a command"), "{}", run.stderr());
+}

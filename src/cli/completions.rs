@@ -1,5 +1,5 @@
-//! `keyhound completions SHELL` and `keyhound man`: generated from the clap definitions, so they never
-//! drift from the real flags. Both print to stdout.
+//! `keyhound completions SHELL` and `keyhound man [SUBCOMMAND...]`: generated from the clap definitions,
+//! so they never drift from the real flags. Both print to stdout.
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
@@ -32,12 +32,39 @@ pub fn completions(args: &CompletionsArgs) -> Result<ExitCode> {
     Ok(status(Outcome::Clean))
 }
 
-/// Prints the manual page in roff.
-pub fn man() -> Result<ExitCode> {
+/// `man` arguments.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A subcommand to print the page of, e.g. `scan dir` for keyhound-scan-dir(1) [default: the
+    /// top-level page, keyhound(1)].
+    subcommand: Vec<String>,
+}
+
+/// Prints a manual page in roff: keyhound(1), or a subcommand's (`keyhound-scan-dir(1)`).
+pub fn man(args: &ManArgs) -> Result<ExitCode> {
+    let page = page(&args.subcommand)?;
     let mut w = BufWriter::new(std::io::stdout().lock());
-    clap_mangen::Man::new(command()).render(&mut w)?;
+    let source = format!("keyhound {}", super::VERSION);
+    clap_mangen::Man::new(page).source(source).render(&mut w)?;
     w.flush()?;
     Ok(status(Outcome::Clean))
+}
+
+/// The command whose page to print, titled `keyhound-sub-sub` as man pages of subcommands are, with
+/// `keyhound sub sub` in its synopsis.
+fn page(path: &[String]) -> Result<clap::Command> {
+    let mut cmd = command();
+    let mut invocation = String::from("keyhound");
+    for sub in path {
+        let found = cmd.find_subcommand(sub).cloned().ok_or_else(|| {
+            anyhow::anyhow!("`{invocation} {sub}` is not a command: see `{invocation} --help`")
+        })?;
+        invocation = format!("{invocation} {sub}");
+        cmd = found
+            .display_name(invocation.replace(' ', "-"))
+            .bin_name(invocation.clone());
+    }
+    Ok(cmd)
 }
 
 #[cfg(test)]
@@ -54,5 +81,23 @@ mod tests {
         assert!(Cli::try_parse_from(["keyhound", "completions", "tcsh"]).is_err());
         assert!(Cli::try_parse_from(["keyhound", "completions"]).is_err());
         Cli::try_parse_from(["keyhound", "man"]).unwrap();
+        Cli::try_parse_from(["keyhound", "man", "scan", "dir"]).unwrap();
+    }
+
+    #[test]
+    fn subcommand_pages_are_named_after_their_path() {
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(super::page(&[]).unwrap().get_name(), "keyhound");
+        let dir = super::page(&path(&["scan", "dir"])).unwrap();
+        assert_eq!(dir.get_display_name(), Some("keyhound-scan-dir"));
+        assert_eq!(dir.get_bin_name(), Some("keyhound scan dir"));
+        assert!(dir.get_arguments().any(|a| a.get_id() == "no_ignore"));
+        let err = super::page(&path(&["scan", "nope"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`keyhound scan nope` is not a command"),
+            "{err}"
+        );
     }
 }

@@ -59,8 +59,8 @@ enum Command {
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
-    /// Print the manual page (roff), e.g. `keyhound man > keyhound.1`.
-    Man,
+    /// Print a manual page (roff), e.g. `keyhound man > keyhound.1`, `keyhound man scan dir`.
+    Man(completions::ManArgs),
 }
 
 /// The clap command, for completions and the manual page.
@@ -76,7 +76,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Hook(cmd) => hook::run(cmd),
         Command::Verifiers { format } => verify::list(format),
         Command::Completions(args) => completions::completions(&args),
-        Command::Man => completions::man(),
+        Command::Man(args) => completions::man(&args),
     }
 }
 
