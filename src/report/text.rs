@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::finding::{Verification, VerifyStatus};
+use crate::finding::{GitProvenance, Verification, VerifyStatus};
 use crate::outcome::ScanOutcome;
 
 use super::{Report, ReportContext};
@@ -119,27 +119,7 @@ fn write(
             )?;
         }
         if let Some(g) = &f.git {
-            writeln!(
-                out,
-                "  Commit:      {} ({})",
-                &g.commit[..g.commit.len().min(12)],
-                g.summary
-            )?;
-            writeln!(
-                out,
-                "  Author:      {} <{}>, {}",
-                g.author_name, g.author_email, g.date
-            )?;
-            writeln!(
-                out,
-                "  History:     in {} commit(s); {}",
-                g.commits,
-                if g.present_at_head {
-                    "still present at HEAD"
-                } else {
-                    "only in history (not at HEAD)"
-                }
-            )?;
+            write_git(g, out)?;
         }
         if let Some(v) = &f.verification {
             writeln!(out, "  Verified:    {}", verification_line(v, &style))?;
@@ -154,4 +134,29 @@ fn write(
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// The lines a history scan adds: the introducing commit, its author, and where the secret still is.
+fn write_git(g: &GitProvenance, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  Commit:      {} ({})",
+        &g.commit[..g.commit.len().min(12)],
+        g.summary
+    )?;
+    writeln!(
+        out,
+        "  Author:      {} <{}>, {}",
+        g.author_name, g.author_email, g.date
+    )?;
+    writeln!(
+        out,
+        "  History:     in {} commit(s); {}",
+        g.commits,
+        if g.present_at_head {
+            "still present at HEAD"
+        } else {
+            "only in history (not at HEAD)"
+        }
+    )
 }
