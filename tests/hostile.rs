@@ -180,6 +180,42 @@ fn pr_adding_a_gitleaksignore_line_is_still_scanned() {
 }
 
 #[test]
+fn a_pr_cannot_put_a_new_secret_on_a_line_the_trusted_gitleaksignore_reviewed() {
+    // The trusted side reviewed a finding at app.env line 1 (both with and without gitleaks' commit
+    // prefix). A line number says nothing about which secret was reviewed: a PR that puts a new secret
+    // there is still reported.
+    let mut repo = GitRepo::new();
+    repo.write("app.env", token_line(9070).1);
+    let reviewed = repo.commit("reviewed false positive");
+    repo.write(
+        ".gitleaksignore",
+        format!("app.env:github-pat:1\r\n{reviewed}:app.env:github-pat:1\r\n"),
+    );
+    let base = repo.commit("base");
+    repo.write("app.env", token_line(9071).1);
+    repo.commit("pr");
+    assert_secret_found(&repo.scan_range(&base, &[]), "app.env");
+    // In a full-history audit, an entry naming the reviewed commit holds at that commit only.
+    repo.write(
+        ".gitleaksignore",
+        format!("{reviewed}:app.env:github-pat:1\n"),
+    );
+    let run = repo
+        .cmd(&["scan", "git", ".", "--format", "json", "--all-occurrences"])
+        .run();
+    let doc = run.json();
+    let commits: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "github-pat-classic")
+        .map(|f| f["git"]["commit"].as_str().unwrap())
+        .collect();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(commits, vec![head.as_str()], "{doc}");
+}
+
+#[test]
 fn since_commit_reads_configuration_from_that_commit() {
     let (mut repo, base) = base_repo();
     repo.write(".keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::rules::RuleSet;
-use crate::suppress::ignorefile;
+use crate::suppress::ignorefile::{self, GitleaksIgnore};
 use crate::suppress::{ConfigExamples, Suppressor};
 
 use super::file::Config;
@@ -177,7 +177,7 @@ pub fn resolve(store: &dyn ConfigStore, request: &ConfigRequest) -> Result<Resol
         fingerprints: fingerprints(&store, request)?,
         // An explicit ignore file replaces the repository's, gitleaks' included.
         gitleaks_ignored: match request.ignore_file {
-            Some(_) => HashSet::new(),
+            Some(_) => GitleaksIgnore::default(),
             None => gitleaks_ignored(&store)?,
         },
         config_examples: exempt.map(|path| ConfigExamples {
@@ -253,7 +253,7 @@ fn fingerprints(store: &dyn ConfigStore, request: &ConfigRequest) -> Result<Hash
 }
 
 /// The (file, line) entries of the store's `.gitleaksignore`, if it has one.
-fn gitleaks_ignored(store: &dyn ConfigStore) -> Result<HashSet<(String, usize)>> {
+fn gitleaks_ignored(store: &dyn ConfigStore) -> Result<GitleaksIgnore> {
     Ok(store
         .read(GITLEAKS_IGNORE_NAME)?
         .map(|text| ignorefile::parse_gitleaks_ignore(&text))
@@ -334,10 +334,7 @@ mod tests {
             .suppressor
             .fingerprints
             .contains("0123456789abcdef0123456789abcdef"));
-        assert!(r
-            .suppressor
-            .gitleaks_ignored
-            .contains(&("a.env".to_string(), 3)));
+        assert!(r.suppressor.gitleaks_ignored.matches("a.env", 3));
     }
 
     #[test]

@@ -44,7 +44,11 @@ impl Config {
 
     /// Parses the text of a config file; `path` is where it came from, for messages. A gitleaks config
     /// (`[[rules]]`, `[extend]`, ...) is recognised and converted.
-    pub fn parse(path: &Path, text: String) -> Result<Config> {
+    pub fn parse(path: &Path, mut text: String) -> Result<Config> {
+        // A byte-order mark (editors on Windows write one) is not part of the TOML.
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let located = |message: String| Error::RuleFile {
             file: path.display().to_string(),
             line: 1,

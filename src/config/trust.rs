@@ -291,7 +291,8 @@ pub fn config_changes(repo: &Repository, selection: &Selection) -> Result<Vec<Co
     for base in bases {
         let base_tree = base.map(tree_of).transpose()?;
         let mut opts = git2::DiffOptions::new();
-        opts.include_typechange(true).ignore_submodules(true);
+        // Submodule entries are compared too: a gitlink under a config's name is a change to report.
+        opts.include_typechange(true);
         let diff = repo
             .diff_tree_to_tree(base_tree.as_ref(), Some(&tip_tree), Some(&mut opts))
             .map_err(|e| git("diff of the range", e))?;

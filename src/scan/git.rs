@@ -11,7 +11,8 @@ use git2::Oid;
 use super::{resolve_overlaps, Occurrences, Scanner};
 use crate::finding::{Finding, GitProvenance};
 use crate::outcome::{ScanOutcome, ScanStats};
-use crate::sources::git::{History, Introduction, Selection};
+use crate::sources::git::{Changes, History, Introduction, Selection};
+use crate::suppress::InCommit;
 
 /// Counters a caller can watch while a history scan runs (for a progress bar).
 pub use crate::sources::Progress as GitProgress;
@@ -111,7 +112,12 @@ impl Scanner {
                         continue;
                     }
                     if f.path.is_empty() {
-                        placed.extend(self.place(f.clone(), path, &mut outcome.stats));
+                        let commit = history.changes.has_commits().then(|| InCommit {
+                            commit: &history.commits[intro.commit as usize].id,
+                            range: history.changes == Changes::Range,
+                        });
+                        let stats = &mut outcome.stats;
+                        placed.extend(self.place_in(f.clone(), path, commit, stats));
                     } else {
                         placed.push(f.clone()); // a path rule's finding, placed at this path already
                     }

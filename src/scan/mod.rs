@@ -23,7 +23,7 @@ use crate::sources::git::GitHistory;
 use crate::sources::staged::Staged;
 use crate::sources::stdin::Stdin;
 use crate::sources::{Enumerate, Item, Origin, Progress, Sink, SkipReason, Source};
-use crate::suppress::Suppressor;
+use crate::suppress::{InCommit, Suppressor};
 
 pub mod git;
 mod lines;
@@ -277,14 +277,25 @@ impl Scanner {
 
     /// A drafted finding at `path`, unless the rule does not apply there or the path or fingerprint is
     /// suppressed.
-    fn place(&self, mut finding: Finding, path: &str, stats: &mut ScanStats) -> Option<Finding> {
+    fn place(&self, finding: Finding, path: &str, stats: &mut ScanStats) -> Option<Finding> {
+        self.place_in(finding, path, None, stats)
+    }
+
+    /// [`Scanner::place`] for a finding a history scan attributes to `commit`.
+    fn place_in(
+        &self,
+        mut finding: Finding,
+        path: &str,
+        commit: Option<InCommit<'_>>,
+        stats: &mut ScanStats,
+    ) -> Option<Finding> {
         if !self.engine.rule(finding.rule_index).applies_at(path) {
             return None;
         }
         let fp = fingerprint(&finding.rule_id, path, &finding.secret_bytes);
         if self
             .suppressor
-            .check_place(path, finding.line, &fp, &finding.secret_bytes)
+            .check_place(path, finding.line, &fp, &finding.secret_bytes, commit)
             .is_some()
         {
             stats.suppressed += 1;

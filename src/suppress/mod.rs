@@ -16,8 +16,8 @@ pub struct Suppressor {
     pub global: Allowlist,
     /// Fingerprints from `.keyhoundignore`.
     pub fingerprints: HashSet<String>,
-    /// (file, line) entries from a `.gitleaksignore`.
-    pub gitleaks_ignored: HashSet<(String, usize)>,
+    /// `[commit:]file:rule:line` entries from a `.gitleaksignore`.
+    pub gitleaks_ignored: ignorefile::GitleaksIgnore,
     /// The config file's own rule examples, exempt at the config's path only.
     pub config_examples: Option<ConfigExamples>,
 }
@@ -43,6 +43,15 @@ impl ConfigExamples {
                 .iter()
                 .any(|e| memchr::memmem::find(e.as_bytes(), secret).is_some())
     }
+}
+
+/// The commit that introduced a finding in a history scan, for ignore entries that name commits.
+#[derive(Debug, Clone, Copy)]
+pub struct InCommit<'a> {
+    /// Its full hex id.
+    pub commit: &'a str,
+    /// True in a range scan (`A..B`), where entries that name no commit do not apply.
+    pub range: bool,
 }
 
 /// Why a finding was suppressed (counted in the summary).
@@ -81,15 +90,16 @@ impl Suppressor {
         None
     }
 
-    /// What silences a finding of `secret` at one path: the allowlist's paths, the config's own rule
-    /// examples (in the config file only), the ignore file's fingerprints, and a `.gitleaksignore` entry
-    /// for that file and line.
+    /// What silences a finding of `secret` at one path (introduced by a commit, in history scans): the
+    /// allowlist's paths, the config's own rule examples (in the config file only), the ignore file's
+    /// fingerprints, and a `.gitleaksignore` entry for that file and line (and commit).
     pub fn check_place(
         &self,
         path: &str,
         line: usize,
         fingerprint: &str,
         secret: &[u8],
+        commit: Option<InCommit<'_>>,
     ) -> Option<Suppression> {
         if self.global.allows_path(path) {
             return Some(Suppression::Allowlist);
@@ -101,10 +111,14 @@ impl Suppressor {
         {
             return Some(Suppression::Allowlist);
         }
-        if self.fingerprints.contains(fingerprint)
-            || (!self.gitleaks_ignored.is_empty()
-                && self.gitleaks_ignored.contains(&(path.to_string(), line)))
-        {
+        let gitleaks = !self.gitleaks_ignored.is_empty()
+            && match commit {
+                None => self.gitleaks_ignored.matches(path, line),
+                Some(c) => self
+                    .gitleaks_ignored
+                    .matches_in_commit(path, line, c.commit, c.range),
+            };
+        if self.fingerprints.contains(fingerprint) || gitleaks {
             return Some(Suppression::Fingerprint);
         }
         None
