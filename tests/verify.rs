@@ -350,3 +350,69 @@ fn without_verify_no_network_socket_is_opened() {
     let loud = syscalls(&p.dir, &verify_args(&server.base(), &["-q"]));
     assert!(loud.contains("socket(AF_INET"), "{loud}");
 }
+
+#[test]
+fn pairs_are_completed_from_the_scan_gcp_twilio_and_shopify() {
+    let dir = TestDir::new();
+    let key =
+        std::fs::read_to_string(crate::util::fixtures().join("verify/gcp-test-key.pem")).unwrap();
+    let sa = serde_json::json!({
+        "type": "service_account", "project_id": "proj", "private_key_id": "k1",
+        "private_key": key, "client_email": "svc@proj.iam.gserviceaccount.com", "client_id": "1",
+    });
+    dir.write("sa.json", serde_json::to_string_pretty(&sa).unwrap());
+    let sid = format!("AC{}", random_token(21, 32, b"0123456789abcdef"));
+    let token = random_token(22, 32, b"0123456789abcdef");
+    dir.write(
+        "twilio.env",
+        format!("TWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={token}\n"),
+    );
+    let shopify = format!("shpat_{}", random_token(23, 32, b"0123456789abcdef"));
+    dir.write(
+        "shop.env",
+        format!("SHOPIFY_SHOP=acme-test.myshopify.com\nSHOPIFY_TOKEN={shopify}\n"),
+    );
+    let (sid2, token2, shopify2) = (sid.clone(), token.clone(), shopify.clone());
+    let server = Server::start(move |s: &Seen| {
+        let v = &s.visible;
+        if v.starts_with("POST /token") {
+            // The JWT's claims are decoded into `visible`: the email came from the key file.
+            if v.contains("\"iss\":\"svc@proj.iam.gserviceaccount.com\"") {
+                reply(200, r#"{"access_token":"ya29.x","token_type":"Bearer"}"#)
+            } else {
+                reply(400, r#"{"error":"invalid_grant"}"#)
+            }
+        } else if v.starts_with(&format!("GET /2010-04-01/Accounts/{sid2}.json"))
+            && v.contains(&format!("{sid2}:{token2}"))
+        {
+            reply(
+                200,
+                r#"{"sid":"AC","friendly_name":"Acme","status":"active"}"#,
+            )
+        } else if v.starts_with("GET /admin/api/") && v.contains(&shopify2) {
+            reply(
+                200,
+                r#"{"shop":{"name":"Acme Shop","myshopify_domain":"acme-test.myshopify.com"}}"#,
+            )
+        } else {
+            reply(401, "{}")
+        }
+    });
+    let base = server.base();
+    let run = dir.cmd(&verify_args(&base, &["--format", "json"])).run();
+    let doc = run.json();
+    let gcp = status_of(&doc, "gcp-service-account-private-key");
+    assert_eq!(gcp["status"], "live", "{gcp}");
+    assert_eq!(gcp["identity"], "svc@proj.iam.gserviceaccount.com");
+    let twilio = status_of(&doc, "twilio-auth-token-near-account-sid");
+    assert_eq!(twilio["status"], "live", "{twilio}");
+    assert!(
+        twilio["identity"].as_str().unwrap().starts_with("Acme"),
+        "{twilio}"
+    );
+    let shop = status_of(&doc, "shopify-access-token");
+    assert_eq!(shop["status"], "live", "{shop}");
+    assert_eq!(shop["identity"], "Acme Shop (acme-test.myshopify.com)");
+    let out = run.stdout();
+    assert!(!out.contains(&token) && !out.contains(&shopify) && !out.contains("BEGIN PRIVATE KEY"));
+}

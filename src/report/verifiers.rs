@@ -47,10 +47,10 @@ impl<'a> From<&'a Verifier> for VerifierSummary<'a> {
                     from.push(format!("a finding of {}", c.rules.join(" or ")));
                 }
                 if c.pattern.is_some() {
-                    from.push("the text".into());
+                    from.push("the text".to_string());
                 }
                 format!(
-                    "{}: from {} within {} lines (becomes {{companion}})",
+                    "{}: {} within {} lines of the secret (becomes {{companion}})",
                     c.what,
                     from.join(" or "),
                     c.within_lines

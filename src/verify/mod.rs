@@ -176,56 +176,18 @@ impl Verifiers {
     ) -> Result<Vec<Verification>, String> {
         let client = Client::new(&options.net)?;
         let limiter = Limiter::new(options.per_provider_interval);
+        let run =
+            |jobs: &[Option<Job>]| run_jobs(self, jobs, &client, &limiter, options.concurrency);
         let prepared: Vec<Result<(usize, Values), Verification>> =
             candidates.iter().map(|c| self.prepare(c)).collect();
-
-        // Negative controls, one per (verifier, rule format) in use.
-        let mut formats: Vec<(usize, &str, &Values)> = Vec::new();
-        for (c, p) in candidates.iter().zip(&prepared) {
-            if let Ok((v, values)) = p {
-                if !formats.iter().any(|(fv, r, _)| fv == v && *r == c.rule_id) {
-                    formats.push((*v, &c.rule_id, values));
-                }
-            }
-        }
-        let control_jobs: Vec<Option<Job>> = formats
-            .iter()
-            .map(|(v, rule, values)| self.control_job(*v, rules, rule, values))
-            .collect();
-        let control_results = run_jobs(self, &control_jobs, &client, &limiter, options.concurrency);
-        let controls: HashMap<(usize, &str), Control> = formats
-            .iter()
-            .zip(control_results)
-            .map(|((v, rule, _), res)| ((*v, *rule), control_of(res)))
-            .collect();
+        let controls = self.controls(rules, candidates, &prepared, run);
         let unreliable = |v: usize| {
             controls
                 .iter()
                 .any(|((cv, _), c)| *cv == v && *c == Control::Unreliable)
         };
-
-        // Real candidates, each distinct one once, none to an unreliable verifier.
-        let mut keys: HashMap<(usize, String, Option<String>), usize> = HashMap::new();
-        let mut jobs: Vec<Option<Job>> = Vec::new();
-        let mut job_of: Vec<Option<usize>> = Vec::new();
-        for p in &prepared {
-            let Ok((v, values)) = p else {
-                job_of.push(None);
-                continue;
-            };
-            let key = (*v, values.secret.clone(), values.companion.clone());
-            let next = jobs.len();
-            let index = *keys.entry(key).or_insert(next);
-            if index == next {
-                let skip = unreliable(*v);
-                jobs.push((!skip).then(|| Job {
-                    verifier: *v,
-                    values: values.clone(),
-                }));
-            }
-            job_of.push(Some(index));
-        }
-        let results = run_jobs(self, &jobs, &client, &limiter, options.concurrency);
+        let (jobs, job_of) = plan(&prepared, unreliable);
+        let results = run(&jobs);
         Ok(candidates
             .iter()
             .zip(prepared)
@@ -236,13 +198,40 @@ impl Verifiers {
                     let control = if unreliable(v) {
                         &Control::Unreliable
                     } else {
-                        &controls[&(v, c.rule_id.as_str())]
+                        &controls[&(v, c.rule_id.clone())]
                     };
                     self.finish(v, &values, results[j].clone(), control)
                 }
                 (Ok(_), None) => unreachable!("every prepared candidate has a job"),
             })
             .collect())
+    }
+
+    /// Runs the negative controls, one per (verifier, rule format) in use, with `run`.
+    fn controls(
+        &self,
+        rules: &RuleSet,
+        candidates: &[Candidate],
+        prepared: &[Result<(usize, Values), Verification>],
+        run: impl Fn(&[Option<Job>]) -> Vec<(Checked, Option<String>)>,
+    ) -> HashMap<(usize, String), Control> {
+        let mut formats: Vec<(usize, &str, &Values)> = Vec::new();
+        for (c, p) in candidates.iter().zip(prepared) {
+            if let Ok((v, values)) = p {
+                if !formats.iter().any(|(fv, r, _)| fv == v && *r == c.rule_id) {
+                    formats.push((*v, &c.rule_id, values));
+                }
+            }
+        }
+        let jobs: Vec<Option<Job>> = formats
+            .iter()
+            .map(|(v, rule, values)| self.control_job(*v, rules, rule, values))
+            .collect();
+        formats
+            .iter()
+            .zip(run(&jobs))
+            .map(|((v, rule, _), res)| ((*v, rule.to_string()), control_of(res)))
+            .collect()
     }
 
     /// A command that repeats `c`'s check by hand (`--verify-poc`), with the secret and companion
@@ -340,6 +329,34 @@ impl Verifiers {
             note: (!notes.is_empty()).then(|| scrub(notes.join("; "))),
         }
     }
+}
+
+/// The requests for the prepared candidates: each distinct (verifier, secret, companion) once, none to an
+/// `unreliable` verifier (a `None` job); and, per candidate, the index of its job.
+fn plan(
+    prepared: &[Result<(usize, Values), Verification>],
+    unreliable: impl Fn(usize) -> bool,
+) -> (Vec<Option<Job>>, Vec<Option<usize>>) {
+    let mut keys: HashMap<(usize, &str, Option<&str>), usize> = HashMap::new();
+    let mut jobs: Vec<Option<Job>> = Vec::new();
+    let mut job_of = Vec::new();
+    for p in prepared {
+        let Ok((v, values)) = p else {
+            job_of.push(None);
+            continue;
+        };
+        let key = (*v, values.secret.as_str(), values.companion.as_deref());
+        let next = jobs.len();
+        let index = *keys.entry(key).or_insert(next);
+        if index == next {
+            jobs.push((!unreliable(*v)).then(|| Job {
+                verifier: *v,
+                values: values.clone(),
+            }));
+        }
+        job_of.push(Some(index));
+    }
+    (jobs, job_of)
 }
 
 /// A control's result as a verdict on its verifier.

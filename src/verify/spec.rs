@@ -546,10 +546,10 @@ impl Verifier {
     pub fn command(&self, values: &Values) -> String {
         let show = |t: &str| fill_unchecked(t, values);
         if self.kind == Kind::GcpJwt {
+            // The key is a file's worth of PEM: gcloud takes the key file rather than the key.
             return format!(
-                "gcloud auth activate-service-account {} --key-file=KEY.json && gcloud auth print-access-token   # KEY.json holds the private key {}",
+                "gcloud auth activate-service-account {} --key-file=KEY.json && gcloud auth print-access-token   # KEY.json: the key file this private key is in",
                 shell_quote(values.companion.as_deref().unwrap_or_default()),
-                values.secret
             );
         }
         let mut parts = vec![format!("curl -sS -X {}", self.method)];
