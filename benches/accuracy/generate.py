@@ -1882,6 +1882,319 @@ def config_leak_files(g):
     return [(g.unique_path(p), t) for p, t in files[:max(12, len(files) - g.r.randint(0, 8))]]
 
 
+# ==================================================================== credential files and key material
+
+CRED_WORDS = ["summer", "winter", "dragon", "monkey", "sunshine", "falcon", "harbor", "maple", "orange", "tiger",
+              "rocket", "silver", "forest", "coffee", "pirate", "thunder"]
+
+
+def cred_password(g):
+    """A password as people save it in a client: usually generated, sometimes a word, a year and a symbol.
+    Either is a real credential once it sits in a credential file."""
+    if g.chance(0.3):
+        return "%s%s%d%s" % (g.pick(CRED_WORDS).capitalize(), g.pick(CRED_WORDS), g.r.randint(2015, 2026),
+                             g.pick(["!", "#", "", "$"]))
+    return g.password(12, 22)
+
+
+def credential_files(g):
+    """(path, text) of well-known credential files (FTP/SFTP clients, IDE and database clients, mail, registry
+    and cloud CLIs, server files, shell histories, VPN keys, SQL dumps), each with a freshly generated
+    credential, plus the look-alikes those files also hold (template defaults, references, public keys)."""
+    out = []
+    C = "credential-file"
+
+    def sec(kind, value, name):
+        return g.mark(S(C, kind, value, name))
+
+    def dec(cat, kind, value, name):
+        return g.mark(D(cat, kind, value, name, C))
+
+    user = lambda: g.pick(["deploy", "web", "backup", "ci", "admin", "shop", "joe"])
+    host = lambda: "%s.%s.io" % (g.pick(["ftp", "sftp", "files", "www", "db", "mail"]), g.pick(["acme", "initech", "globex"]))
+
+    def filezilla():
+        v = base64.b64encode(cred_password(g).encode()).decode()
+        return ("home/%s/.config/filezilla/sitemanager.xml" % user(), "\n".join([
+            '<?xml version="1.0" encoding="UTF-8"?>', '<FileZilla3 version="3.66.4" platform="windows">',
+            "    <Servers>", "        <Server>", "            <Host>%s</Host>" % host(), "            <Port>21</Port>",
+            "            <Protocol>0</Protocol>", "            <User>%s</User>" % user(),
+            '            <Pass encoding="base64">%s</Pass>' % sec("filezilla-password", v, "Pass"),
+            "            <Logontype>1</Logontype>", "        </Server>", "    </Servers>", "</FileZilla3>"]) + "\n")
+
+    def winscp():
+        v = "A35C" + g.s("0123456789ABCDEF", 2 * g.r.randint(20, 34))
+        return ("tools/WinSCP/WinSCP.ini", "\n".join([
+            "[Sessions\\%s@%s]" % (user(), host()), "HostName=%s" % host(), "UserName=%s" % user(),
+            "Password=%s" % sec("winscp-password", v, "Password"), "FSProtocol=5", ""]))
+
+    def json_client(path, key):
+        return lambda: (path % g.pick(["site", "web", "theme", "landing"]), "\n".join([
+            "{", '    "host": "%s",' % host(), '    "user": "%s",' % user(), '    "port": 22,',
+            '    "%s": "%s",' % (key, sec(key + "-in-client-config", cred_password(g), key)),
+            '    "remote_path": "/var/www/"', "}"]) + "\n")
+
+    def sublime_template():
+        return ("tools/templates/sftp-config.json", "\n".join([
+            "{", '    "type": "sftp",', '    "host": "example.com",', '    "user": "username",',
+            '    "password": "%s",' % dec("placeholder", "template-default", "password", "password"),
+            '    "remote_path": "/example/path/"', "}"]) + "\n")
+
+    def jetbrains():
+        v = "".join("df%02x" % g.r.randint(0xc0, 0xcf) for _ in range(g.r.randint(8, 14)))
+        return ("project/.idea/dataSources.local.xml", "\n".join([
+            '<?xml version="1.0" encoding="UTF-8"?>', '<project version="4">',
+            '  <component name="dataSourceStorageLocal">', '    <data-source name="shop" uuid="%s">' % g.uuid4(),
+            "      <user-name>%s</user-name>" % user(),
+            "      <user-password>%s</user-password>" % sec("jetbrains-user-password", v, "user-password"),
+            "    </data-source>", "  </component>", "</project>"]) + "\n")
+
+    def dbeaver():
+        return ("DBeaverData/workspace6/General/.dbeaver/data-sources.json", "\n".join([
+            "{", '  "connections": {', '    "postgres-jdbc-%s": {' % g.hexs(12), '      "provider": "postgresql",',
+            '      "save-password": true,', '      "configuration": {', '        "host": "%s",' % host(),
+            '        "auth-properties": {', '          "userName": "%s",' % user(),
+            '          "userPassword": "%s"' % sec("dbeaver-password", cred_password(g), "userPassword"),
+            "        }", "      }", "    }", "  }", "}"]) + "\n")
+
+    def robo3t():
+        return ("home/%s/.3T/robo-3t/1.4.4/robo3t.json" % user(), "\n".join([
+            "{", '    "connections": [', "        {", '            "credentials": [', "                {",
+            '                    "databaseName": "admin",', '                    "userName": "%s",' % user(),
+            '                    "userPassword": "%s"' % sec("robo3t-password", cred_password(g), "userPassword"),
+            "                }", "            ],", '            "serverHost": "%s"' % host(), "        }", "    ]",
+            "}"]) + "\n")
+
+    def msmtprc():
+        u = user()
+        return ("home/%s/.msmtprc" % u, "\n".join([
+            "defaults", "auth on", "tls on", "", "account work", "host smtp.acme.io", "user %s@acme.io" % u,
+            "password %s" % sec("msmtp-password", cred_password(g), "password"), "", "account personal",
+            "host smtp.globex.io", "passwordeval \"%s\"" % dec("reference", "command-reference",
+                                                               "pass show mail/personal", "passwordeval"),
+            "", "account default : work", ""]))
+
+    def muttrc():
+        return ("home/%s/.muttrc" % user(), "\n".join([
+            'set imap_user = "joe@acme.io"', 'set imap_pass = "%s"' % sec("mutt-password", cred_password(g), "imap_pass"),
+            'set folder = "imaps://imap.acme.io:993"', ""]))
+
+    def fetchmailrc():
+        return ("home/%s/.fetchmailrc" % user(), "set daemon 300\npoll mail.acme.io protocol imap username \"joe\" "
+                "password \"%s\" ssl\n" % sec("fetchmail-password", cred_password(g), "password"))
+
+    def boto():
+        return ("home/%s/.boto" % user(), "\n".join([
+            "[Credentials]", "gs_access_key_id = GOOG1E%s" % g.s(B32, 20),
+            "gs_secret_access_key = %s" % sec("boto-secret", g.s(ALNUM + "+/", 40), "gs_secret_access_key"),
+            "", "[Boto]", "https_validate_certificates = True", ""]))
+
+    def yarnrc():
+        return ("web/.yarnrc.yml", "\n".join([
+            "nodeLinker: node-modules", "npmScopes:", "  acme:", '    npmRegistryServer: "https://npm.acme.io"',
+            '    npmAuthIdent: "%s:%s"' % (user(), sec("yarn-auth-ident", g.word_password(), "npmAuthIdent")), ""]))
+
+    def composer():
+        return ("app/auth.json", "\n".join([
+            "{", '    "http-basic": {', '        "repo.packagist.com": {', '            "username": "token",',
+            '            "password": "%s"' % sec("composer-password", g.s(HEX, 40), "password"), "        }",
+            "    }", "}"]) + "\n")
+
+    def cargo():
+        return ("home/%s/.cargo/credentials.toml" % user(),
+                '[registry]\ntoken = "%s"\n' % sec("cargo-token", "cio" + g.s(ALNUM, 32), "token"))
+
+    def gradle():
+        return ("android/gradle.properties", "\n".join([
+            "org.gradle.jvmargs=-Xmx2048m", "android.useAndroidX=true", "signing.keyId=%s" % g.s("0123456789ABCDEF", 8),
+            "signing.password=%s" % sec("gradle-signing-password", cred_password(g), "signing.password"),
+            "signing.secretKeyRingFile=/home/ci/.gnupg/secring.gpg", ""]))
+
+    def keystore():
+        return ("android/keystore.properties", "\n".join([
+            "storeFile=../keys/upload.jks", "storePassword=%s" % sec("android-store-password", cred_password(g), "storePassword"),
+            "keyAlias=upload", ""]))
+
+    def nuget():
+        return ("src/NuGet.Config", "\n".join([
+            '<?xml version="1.0" encoding="utf-8"?>', "<configuration>", "  <packageSourceCredentials>", "    <acme>",
+            '      <add key="Username" value="ci" />',
+            '      <add key="ClearTextPassword" value="%s" />' % sec("nuget-password", g.s(LOWER + DIGITS, 52), "ClearTextPassword"),
+            "    </acme>", "  </packageSourceCredentials>", "</configuration>"]) + "\n")
+
+    def pipconf():
+        return ("home/%s/.config/pip/pip.conf" % user(), "[global]\nindex-url = https://ci:%s@nexus.acme.io/repository/pypi/simple\n"
+                % sec("pip-index-password", g.word_password(), "index-url"))
+
+    def rclone():
+        return ("home/backup/.config/rclone/rclone.conf", "\n".join([
+            "[offsite]", "type = sftp", "host = %s" % host(), "user = backup",
+            "pass = %s" % sec("rclone-pass", g.b64url(27), "pass"), ""]))
+
+    def redis():
+        return ("deploy/redis/redis.conf", "\n".join([
+            "bind 0.0.0.0", "port 6379", "# requirepass %s" % dec("placeholder", "documented-default", "foobared", "requirepass"),
+            "requirepass %s" % sec("redis-password", cred_password(g), "requirepass"), "maxmemory 256mb", ""]))
+
+    def tomcat():
+        return ("conf/tomcat-users.xml", "\n".join([
+            '<?xml version="1.0" encoding="UTF-8"?>', '<tomcat-users xmlns="http://tomcat.apache.org/xml" version="1.0">',
+            "<!--", '  <user username="admin" password="%s" roles="manager-gui"/>' % dec(
+                "placeholder", "template-default", "<must-be-changed>", "password"), "-->",
+            '  <role rolename="manager-script"/>',
+            '  <user username="deployer" password="%s" roles="manager-script"/>' % sec("tomcat-password", cred_password(g), "password"),
+            "</tomcat-users>"]) + "\n")
+
+    def history():
+        tok = "ghp_" + g.s(ALNUM, 30)
+        tok += crc32_b62(tok[4:])
+        return ("home/%s/.bash_history" % user(), "\n".join([
+            "ls -la", "cd /srv/shop",
+            "mysql -u root -p%s shop < dump.sql" % sec("history-mysql-password", g.word_password(), "mysql -p"),
+            "mysql -u root -p%s shop" % dec("placeholder", "variable-reference", "$MYSQL_ROOT_PASSWORD", "mysql -p"),
+            "export DEPLOY_TOKEN=%s" % sec("history-export-token", g.s(ALNUM, 32), "DEPLOY_TOKEN"),
+            "curl -u admin:%s https://jenkins.acme.io/api/json" % sec("history-curl-password", g.word_password(), "curl -u"),
+            "git status", ""]))
+
+    def wireguard():
+        return ("etc/wireguard/wg0.conf", "\n".join([
+            "[Interface]", "Address = 10.8.0.2/24",
+            "PrivateKey = %s" % sec("wireguard-private-key", g.b64(32), "PrivateKey"), "", "[Peer]",
+            "PublicKey = %s" % dec("public-key", "wireguard-public-key", g.b64(32), "PublicKey"),
+            "Endpoint = vpn.acme.io:51820", "AllowedIPs = 0.0.0.0/0", ""]))
+
+    def openvpn():
+        block = "\n".join(g.hexs(32) for _ in range(16))
+        it = S(C, "openvpn-static-key", block, "tls-auth", form="pem")
+        return ("vpn/%s.ovpn" % g.pick(["client", "office", "prod"]), "\n".join([
+            "client", "dev tun", "proto udp", "remote vpn.acme.io 1194", "key-direction 1", "<tls-auth>",
+            "-----BEGIN OpenVPN Static key V1-----", g.mark(it), "-----END OpenVPN Static key V1-----",
+            "</tls-auth>", ""]))
+
+    def shadow():
+        h = "$6$%s$%s" % (g.s(ALNUM + "./", 8), g.s(ALNUM + "./", 86))
+        return ("image/rootfs/etc/shadow", "\n".join([
+            "root:%s:19750:0:99999:7:::" % sec("shadow-hash", h, "root"), "daemon:*:19750:0:99999:7:::",
+            "nobody:*:19750:0:99999:7:::", ""]))
+
+    def wpa():
+        return ("boot/wpa_supplicant.conf", "\n".join([
+            "ctrl_interface=DIR=/var/run/wpa_supplicant GROUP=netdev", "update_config=1", "", "network={",
+            '    ssid="acme-office"', '    psk="%s"' % sec("wifi-psk", cred_password(g), "psk"), "    key_mgmt=WPA-PSK",
+            "}", ""]))
+
+    def sqldump():
+        rows = []
+        for i in range(1, 4):
+            h = "$2y$10$" + g.s(ALNUM + "./", 53)
+            rows.append("(%d,'%s@acme.io','%s')" % (i, g.pick(NOUNS), sec("sql-dump-bcrypt", h, "password")))
+        laravel = "$2y$10$92IXUNpkjO0rOQ5byMi.Ye4oKoEa3Ro9llC/.og/at2.uheWG/igi"
+        return ("backup/shop-%d.sql" % g.r.randint(2019, 2025), "\n".join([
+            "-- MySQL dump 10.13  Distrib 8.0.36", "DROP TABLE IF EXISTS `users`;", "CREATE TABLE `users` (",
+            "  `id` bigint unsigned NOT NULL AUTO_INCREMENT,", "  `email` varchar(255) NOT NULL,",
+            "  `password` varchar(255) NOT NULL,", "  PRIMARY KEY (`id`)", ");", "INSERT INTO `users` VALUES"]
+            + [r + ("," if i < len(rows) - 1 else ";") for i, r in enumerate(rows)]
+            + ["INSERT INTO `seed_users` VALUES (1,'test@example.com','%s');"
+               % dec("test-value", "documented-hash", laravel, "password"), ""]))
+
+    def joomla():
+        return ("public_html/configuration.php", "\n".join([
+            "<?php", "class JConfig {", "\tpublic $dbtype = 'mysqli';", "\tpublic $host = 'localhost';",
+            "\tpublic $user = 'joomla';", "\tpublic $password = '%s';" % sec("joomla-password", cred_password(g), "password"),
+            "\tpublic $db = 'joomla';", "}", ""]))
+
+    def vault_pass():
+        return ("ansible/.vault_pass", sec("ansible-vault-password", g.s(ALNUM, 32), "vault_pass") + "\n")
+
+    def tfrc():
+        t = "%s.atlasv1.%s" % (g.s(ALNUM, 14), g.s(ALNUM, 67))
+        return ("home/%s/.terraform.d/credentials.tfrc.json" % user(), "\n".join([
+            "{", '  "credentials": {', '    "app.terraform.io": {',
+            '      "token": "%s"' % sec("terraform-cli-token", t, "token"), "    }", "  }", "}"]) + "\n")
+
+    def openrc():
+        return ("ops/demo-openrc.sh", "\n".join([
+            "export OS_AUTH_URL=https://keystone.acme.io:5000/v3", "export OS_USERNAME=demo",
+            'echo "Please enter your OpenStack Password: "', "read -sr OS_PASSWORD_INPUT",
+            "export OS_PASSWORD=%s" % dec("placeholder", "variable-reference", "$OS_PASSWORD_INPUT", "OS_PASSWORD"), ""]))
+
+    builders = [filezilla, winscp, json_client("%s/sftp-config.json", "password"),
+                json_client("%s/.ftpconfig", "pass"), json_client("%s/.remote-sync.json", "password"),
+                json_client("%s/.vscode/sftp.json", "password"), sublime_template, jetbrains, dbeaver, robo3t,
+                msmtprc, muttrc, fetchmailrc, boto, yarnrc, composer, cargo, gradle, keystore, nuget, pipconf,
+                rclone, redis, tomcat, history, wireguard, openvpn, shadow, wpa, sqldump, joomla, vault_pass, tfrc,
+                openrc]
+    for b in g.r.sample(builders, min(len(builders), g.r.randint(24, 30))):
+        path, text = b()
+        out.append((g.unique_path(path), text))
+    return out
+
+
+KEY_NAME_PARTS = ["encryption", "signing", "master", "aes", "hmac", "private"]
+
+
+def key_name(g, part):
+    words = [part, "key"] if g.chance(0.6) else [g.pick(["data", "jwt", "session", "field", "backup"]), part, "key"]
+    style = g.pick(["snake", "upper", "dotted", "kebab", "camel"])
+    if style == "snake":
+        return "_".join(words)
+    if style == "upper":
+        return "_".join(words).upper()
+    if style == "dotted":
+        return ".".join(words)
+    if style == "kebab":
+        return "-".join(words)
+    return words[0] + "".join(w.capitalize() for w in words[1:])
+
+
+def key_value(g):
+    n = g.pick([16, 24, 32, 32, 64])
+    return g.hexs(2 * n) if g.chance(0.4) else g.b64(n)
+
+
+def key_material_files(g):
+    """(path, text) of configuration and code that hold key material under key-like names (encryption.key,
+    signingKey, AES_KEY, private_key, ...) with hex or base64 values of real key lengths, next to the
+    look-alikes: public keys, digests and ids of keys, references and all-zero placeholders."""
+    out = []
+    C = "key-material"
+    for i in range(g.r.randint(3, 5)):
+        lines = []
+        for _ in range(g.r.randint(1, 3)):
+            name = key_name(g, g.pick(KEY_NAME_PARTS))
+            lines.append((name, g.mark(S(C, "named-key-material", key_value(g), name))))
+        # look-alikes in the same file
+        pub = "%s.public.key" % g.pick(["encryption", "signing"])
+        lines.append((pub, g.mark(D("public-key", "public-key-base64", g.b64(32), pub, C))))
+        hname = g.pick(["encryption_key_sha256", "signing_key_fingerprint", "master_key_digest"])
+        lines.append((hname, g.mark(D("hash", "key-digest", g.hexs(64), hname, C))))
+        iname = g.pick(["master_key_id", "signing_key_id", "encryption_key_id"])
+        lines.append((iname, g.mark(D("identifier", "key-id", g.hexs(32), iname, C))))
+        if g.chance(0.5):
+            lines.append(("ENCRYPTION_KEY", g.mark(D("placeholder", "variable-reference", "${ENCRYPTION_KEY}",
+                                                     "ENCRYPTION_KEY", C))))
+        else:
+            lines.append(("aes_key", g.mark(D("placeholder", "all-zero-key", "0" * 32, "aes_key", C))))
+        g.r.shuffle(lines)
+        svc = g.pick(SERVICES)
+        kind = g.pick(["properties", "yaml", "env", "py"])
+        if kind == "properties":
+            path, text = "services/%s/src/main/resources/crypto.properties" % svc, "\n".join(
+                "%s=%s" % (n, m) for n, m in lines) + "\n"
+        elif kind == "yaml":
+            path, text = "config/%s-crypto.yaml" % svc, "crypto:\n" + "\n".join(
+                '  %s: "%s"' % (n, m) for n, m in lines) + "\n"
+        elif kind == "env":
+            path, text = "deploy/%s.env" % svc, "\n".join(
+                "%s=%s" % (n.upper().replace(".", "_").replace("-", "_"), m) for n, m in lines) + "\n"
+        else:
+            path, text = "services/%s/app/crypto_settings.py" % svc.replace("-", "_"), "\n".join(
+                ['"""Crypto settings."""', ""] + ['%s = "%s"' % (n.upper().replace(".", "_").replace("-", "_"), m)
+                                                  for n, m in lines]) + "\n"
+        out.append((g.unique_path(path), text))
+    return out
+
+
 # ==================================================================== main
 
 def assemble(g, text, path):
@@ -1908,7 +2221,9 @@ def assemble(g, text, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--files", type=int, default=400, help="number of files to write (default 400)")
+    ap.add_argument("--files", type=int, default=400,
+                    help="number of files to write (default 400); at 80 or more, the credential-file and "
+                         "key-material families add about 30 more")
     ap.add_argument("--out", required=True, help="output directory (the tree goes to OUT/repo)")
     ap.add_argument("--secret-file-ratio", type=float, default=0.4,
                     help="share of files that hold at least one secret (default 0.4)")
@@ -1959,6 +2274,12 @@ def main():
             for it in (it for grp in groups for it in grp if it.kind == "weak-password"):
                 it.secret, it.category, it.kind, it.target = False, "test-value", "weak-test-value", "password"
         files.append((path, build_file(g, ft, groups, path)))
+    # Credential files and key material come from their own random stream, after the rest, so adding them
+    # left every other file of a seed as it was.
+    if a.files >= 80:
+        main_stream, g.r = g.r, random.Random("credential-files-%d" % a.seed)
+        files += credential_files(g) + key_material_files(g)
+        g.r = main_stream
     # write
     repo = os.path.join(a.out, "repo")
     os.makedirs(repo, exist_ok=True)
