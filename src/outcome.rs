@@ -75,13 +75,20 @@ pub struct ScanOutcome {
 impl ScanOutcome {
     /// Sorts findings into their stable order and fills in the counters that depend on them.
     pub fn finish(&mut self, started: Instant) {
+        self.add_findings(Vec::new());
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        self.stats.errors = self.errors.len() as u64;
+        self.stats.duration_secs = started.elapsed().as_secs_f64();
+    }
+
+    /// Adds findings made after the scan (and before reporting), keeping the stable order (path, line,
+    /// column, rule) and the count.
+    pub fn add_findings(&mut self, findings: Vec<Finding>) {
+        self.findings.extend(findings);
         self.findings.sort_by(|a, b| {
             (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
         });
-        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
         self.stats.findings = self.findings.len() as u64;
-        self.stats.errors = self.errors.len() as u64;
-        self.stats.duration_secs = started.elapsed().as_secs_f64();
     }
 }
 

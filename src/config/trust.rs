@@ -376,15 +376,9 @@ pub fn report_config_changes(outcome: &mut ScanOutcome, changes: &[ConfigChange]
             change.kind.as_str(),
             change.path
         ));
-        if gate {
-            outcome.findings.push(change_finding(change));
-        }
     }
     if gate {
-        outcome.stats.findings = outcome.findings.len() as u64;
-        outcome.findings.sort_by(|a, b| {
-            (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
-        });
+        outcome.add_findings(changes.iter().map(change_finding).collect());
     }
 }
 
