@@ -6,9 +6,21 @@
 //!   missing `git` or a tree without `.git` is not an error.
 //! * `KEYHOUND_RULE_COUNT`: the `[[rule]]` tables in `rules/*.toml` (a test checks it against the
 //!   compiled rule set).
+//!
+//! It also parses the built-in rules (`rules/*.toml`) into static Rust data (`$OUT_DIR/builtin_rules.rs`,
+//! read by `src/rules/builtin.rs`), so that start-up parses no TOML. The rule format is
+//! `src/rules/syntax.rs` itself, included here; the rules are validated and their regexes compiled by
+//! the crate (`RuleSet::builtin`) and its tests, not here.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
+
+#[path = "src/rules/syntax.rs"]
+#[allow(dead_code)]
+mod syntax;
+
+use syntax::{AllowlistSyntax, Confidence, RequiresSyntax, RuleSyntax};
 
 fn main() {
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
@@ -22,6 +34,7 @@ fn main() {
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=KEYHOUND_BUILD_COMMIT={commit}");
     println!("cargo:rustc-env=KEYHOUND_RULE_COUNT={}", rule_count(root));
+    builtin_rules(root);
 }
 
 /// Output of `git args...` run in `dir`, trimmed; `None` when git is missing or fails.
@@ -79,4 +92,96 @@ fn rule_count(root: &Path) -> usize {
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|text| text.lines().filter(|l| l.trim() == "[[rule]]").count())
         .sum()
+}
+
+/// Writes every built-in rule as a `StaticRule` literal to `$OUT_DIR/builtin_rules.rs`.
+fn builtin_rules(root: &Path) {
+    println!("cargo:rerun-if-changed=src/rules/syntax.rs");
+    let mut names: Vec<String> = std::fs::read_dir(root.join("rules"))
+        .expect("rules/ is readable")
+        .map(|e| {
+            e.expect("rules/ entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    let mut out = String::from("&[\n");
+    for name in names {
+        let file = format!("rules/{name}");
+        let text = std::fs::read_to_string(root.join(&file)).expect("rule file is readable");
+        let rules = syntax::parse_file(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        for (rule, line) in rules {
+            emit(&mut out, &file, line, rule);
+        }
+    }
+    out.push_str("]\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_rules.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// Writes one `StaticRule { ... },` literal. The destructuring names every field, so a field added to
+/// the rule format fails to build until it is carried here (and in `StaticRule::to_syntax`).
+fn emit(out: &mut String, file: &str, line: usize, rule: RuleSyntax) {
+    let RuleSyntax {
+        id,
+        name,
+        description,
+        regex,
+        secret_group,
+        keywords,
+        min_entropy,
+        min_randomness,
+        path,
+        multiline,
+        confidence,
+        checksum,
+        tags,
+        allowlist,
+        references,
+        examples,
+        negative_examples,
+        example_path,
+        context_lines,
+        also_match,
+        requires,
+        companion_only,
+    } = rule;
+    let AllowlistSyntax {
+        regexes,
+        stopwords,
+        paths,
+        matches,
+    } = allowlist;
+    let confidence = match confidence {
+        Confidence::Low => "Low",
+        Confidence::Medium => "Medium",
+        Confidence::High => "High",
+    };
+    let requires = requires.map(|RequiresSyntax { rule, within_lines }| (rule, within_lines));
+    let list = |l: &[String]| format!("&{l:?}");
+    writeln!(
+        out,
+        "StaticRule {{ file: {file:?}, line: {line}, id: {id:?}, name: {name:?}, \
+         description: {description:?}, regex: {regex:?}, secret_group: {secret_group:?}, \
+         keywords: {keywords}, min_entropy: {min_entropy:?}, min_randomness: {min_randomness:?}, \
+         path: {path:?}, multiline: {multiline}, confidence: Confidence::{confidence}, \
+         checksum: {checksum:?}, tags: {tags}, allowlist: [{regexes}, {stopwords}, {paths}, {matches}], \
+         references: {references}, examples: {examples}, negative_examples: {negative_examples}, \
+         example_path: {example_path:?}, context_lines: {context_lines}, also_match: {also_match}, \
+         requires: {requires:?}, companion_only: {companion_only} }},",
+        keywords = list(&keywords),
+        tags = list(&tags),
+        regexes = list(&regexes),
+        stopwords = list(&stopwords),
+        paths = list(&paths),
+        matches = list(&matches),
+        references = list(&references),
+        examples = list(&examples),
+        negative_examples = list(&negative_examples),
+        also_match = list(&also_match),
+    )
+    .expect("writing to a String");
 }

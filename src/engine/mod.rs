@@ -25,6 +25,9 @@ pub mod verdict;
 pub mod window;
 
 use std::ops::Range;
+use std::sync::OnceLock;
+
+use regex::bytes::RegexSet;
 
 use crate::rules::{Rule, RuleSet};
 use prefilter::Prefilter;
@@ -65,7 +68,11 @@ pub const DEFAULT_DECODE_DEPTH: usize = 2;
 pub struct Engine {
     rules: RuleSet,
     prefilter: Prefilter,
+    /// Indices of the path-only rules.
     path_only: Vec<usize>,
+    /// One regex set over the path-only rules' paths, built on first use (one compilation instead of
+    /// one per rule); `None` when it cannot be built, and each rule is then asked alone.
+    path_set: OnceLock<Option<RegexSet>>,
     decode_depth: usize,
     /// Per rule: the companion rule index and line distance of a composite rule.
     requires: Vec<Option<(usize, usize)>>,
@@ -127,6 +134,7 @@ impl Engine {
             rules,
             prefilter,
             path_only,
+            path_set: OnceLock::new(),
             decode_depth: DEFAULT_DECODE_DEPTH,
             requires,
         }
@@ -166,7 +174,7 @@ impl Engine {
     /// Appends a match for every path-only rule (a committed keystore, an `id_rsa`) that applies at
     /// `path`. Called for every file, including the binary and oversized ones the content scan skips.
     pub fn scan_path(&self, path: &str, out: &mut Vec<RawMatch>) {
-        for &i in &self.path_only {
+        let mut add = |i: usize| {
             if self.rule(i).applies_at(path) {
                 out.push(RawMatch {
                     rule: i,
@@ -177,7 +185,27 @@ impl Engine {
                     decoded: None,
                 });
             }
+        };
+        match self.path_set() {
+            // the set only narrows the rules down; `applies_at` decides
+            Some(set) => set
+                .matches(path.as_bytes())
+                .iter()
+                .for_each(|k| add(self.path_only[k])),
+            None => self.path_only.iter().for_each(|&i| add(i)),
         }
+    }
+
+    fn path_set(&self) -> Option<&RegexSet> {
+        self.path_set
+            .get_or_init(|| {
+                let sources = self.path_only.iter().map(|&i| {
+                    let path = self.rule(i).path.as_ref();
+                    path.expect("a path-only rule has a path").as_str()
+                });
+                RegexSet::new(sources).ok()
+            })
+            .as_ref()
     }
 
     /// Scans one blob found at `path` (relative, `/`-separated) and appends what it finds to `out`, ordered
@@ -574,6 +602,26 @@ checksum = "crc32-base62"
             &Err(Reject::Checksum(crate::rules::Checksum::Crc32Base62))
         );
         assert_eq!(verdict(0), &Err(Reject::FailedLookAlike { of: 1 }));
+    }
+
+    #[test]
+    fn path_set_agrees_with_each_rule() {
+        let e = Engine::new(RuleSet::builtin().unwrap());
+        let mut paths = vec!["<stdin>", "src/main.rs", "a/.env.example", "x/.ENV"];
+        for &i in &e.path_only {
+            let rule = e.rule(i);
+            paths.extend(rule.examples.iter().map(|p| p.as_ref()));
+            paths.extend(rule.negative_examples.iter().map(|p| p.as_ref()));
+        }
+        for path in paths {
+            let mut out = Vec::new();
+            e.scan_path(path, &mut out);
+            let got: Vec<usize> = out.iter().map(|m| m.rule).collect();
+            let want: Vec<usize> = (e.path_only.iter().copied())
+                .filter(|&i| e.rule(i).applies_at(path))
+                .collect();
+            assert_eq!(got, want, "{path}");
+        }
     }
 
     #[test]

@@ -35,7 +35,7 @@ fn check_rule(
     scratch: &mut Scratch,
     errors: &mut Vec<Error>,
 ) {
-    if let Err(e) = rule.compile_regex_strict() {
+    if let Err(e) = rule.check_patterns() {
         errors.push(error(rule, format!("regex does not compile: {e}")));
         return;
     }

@@ -2,14 +2,15 @@
 //! compiled only the first time the rule is a candidate (a pre-commit scan touches a handful of rules),
 //! so start-up cost does not grow with the size of the rule set.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use super::builtin::BUILTIN_RULE_FILES;
-use super::syntax::{AllowlistSyntax, Confidence, RuleFile, RuleSyntax};
+use super::builtin;
+use super::pattern::Pattern;
+use super::syntax::{self, id_lines, line_of, AllowlistSyntax, Confidence, RuleSyntax};
 use crate::error::{Error, Result};
 
 /// Where a rule was defined.
@@ -59,25 +60,50 @@ impl FromStr for Checksum {
     }
 }
 
+/// When a rule's regexes compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum When {
+    /// At load: a rule the user wrote, whose errors must name its file and rule.
+    Now,
+    /// On first use: a built-in rule, whose regexes tests compile.
+    FirstUse,
+}
+
+impl When {
+    fn pattern(self, source: &str, unicode: bool) -> std::result::Result<Pattern, String> {
+        match self {
+            When::Now => Pattern::new(source, unicode).map_err(|e| e.to_string()),
+            When::FirstUse => Ok(Pattern::lazy(source, unicode)),
+        }
+    }
+}
+
 /// A compiled allowlist: used per rule and for the scan as a whole.
 #[derive(Debug, Clone, Default)]
 pub struct Allowlist {
     /// Secrets matching any of these are dropped.
-    pub regexes: Vec<Regex>,
+    pub regexes: Vec<Pattern>,
     /// Lowercased words; a secret containing any is dropped.
     pub stopwords: Vec<String>,
     /// Paths matching any of these are not reported.
-    pub paths: Vec<Regex>,
+    pub paths: Vec<Pattern>,
     /// Whole matches matching any of these are dropped.
-    pub matches: Vec<Regex>,
+    pub matches: Vec<Pattern>,
 }
 
 impl Allowlist {
-    /// Compiles an allowlist; `what` names it in error messages.
+    /// Compiles an allowlist; an error names the regex that does not compile.
     pub fn compile(syntax: &AllowlistSyntax) -> std::result::Result<Self, String> {
+        Self::build(syntax, When::Now)
+    }
+
+    fn build(syntax: &AllowlistSyntax, when: When) -> std::result::Result<Self, String> {
         let compile_all = |list: &[String], kind: &str| {
             list.iter()
-                .map(|s| Regex::new(s).map_err(|e| format!("allowlist {kind} `{s}`: {e}")))
+                .map(|s| {
+                    when.pattern(s, true)
+                        .map_err(|e| format!("allowlist {kind} `{s}`: {e}"))
+                })
                 .collect::<std::result::Result<Vec<_>, _>>()
         };
         Ok(Allowlist {
@@ -90,6 +116,11 @@ impl Allowlist {
             paths: compile_all(&syntax.paths, "path")?,
             matches: compile_all(&syntax.matches, "match")?,
         })
+    }
+
+    /// Every pattern of the allowlist.
+    fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        self.regexes.iter().chain(&self.paths).chain(&self.matches)
     }
 
     /// True when `secret` is allowed by a regex or a stopword.
@@ -138,8 +169,6 @@ pub struct Rule {
     pub multiline: bool,
     /// Structure check on the secret.
     pub checksum: Option<Checksum>,
-    /// Labels.
-    pub tags: Vec<String>,
     /// Tagged `generic`: a keyword-and-assignment rule, so values that look like code, hashes, UUIDs,
     /// versions or paths are dropped before they become findings.
     pub generic: bool,
@@ -148,16 +177,16 @@ pub struct Rule {
     pub weak_password: bool,
     /// Format and rotation documentation.
     pub references: Vec<String>,
-    /// Texts that must produce a finding.
-    pub examples: Vec<String>,
+    /// Texts that must produce a finding (borrowed from the binary for built-in rules).
+    pub examples: Vec<Cow<'static, str>>,
     /// Texts that must not.
-    pub negative_examples: Vec<String>,
+    pub negative_examples: Vec<Cow<'static, str>>,
     /// Path the examples are checked under.
     pub example_path: Option<String>,
     /// Neighbouring lines the regex also sees.
     pub context_lines: usize,
     /// Regexes the whole match must also match.
-    pub also_match: Vec<Regex>,
+    pub also_match: Vec<Pattern>,
     /// A companion rule (by id) that must match within this many lines.
     pub requires: Option<(String, usize)>,
     /// Never reported by itself; only a composite rule's companion.
@@ -165,12 +194,14 @@ pub struct Rule {
     /// Where it was defined.
     pub origin: RuleOrigin,
     /// Only paths matching this.
-    pub path: Option<Regex>,
+    pub path: Option<Pattern>,
     /// The rule's own allowlist.
     pub allowlist: Allowlist,
-    regex_source: Option<String>,
-    secret_group: SecretGroup,
-    regex: OnceLock<Regex>,
+    regex: Option<Pattern>,
+    /// `secret_group` as written.
+    secret_group_syntax: Option<usize>,
+    /// Which group holds the secret, known once the regex is compiled.
+    secret_group: OnceLock<SecretGroup>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -186,36 +217,37 @@ enum SecretGroup {
 impl Rule {
     /// The regex source, if the rule has one (path-only rules do not).
     pub fn regex_source(&self) -> Option<&str> {
-        self.regex_source.as_deref()
+        self.regex.as_ref().map(Pattern::as_str)
     }
 
-    /// The compiled regex, built on first use. Syntax was checked at load time, so compilation can only
-    /// fail on resource limits, which we report as "no match" rather than crash a scan.
+    /// The compiled regex (path-only rules have none). A rule from a config was compiled when it was
+    /// loaded; a built-in rule is compiled here, the first time it is needed.
     pub fn regex(&self) -> Option<&Regex> {
-        let src = self.regex_source.as_deref()?;
-        Some(self.regex.get_or_init(|| {
-            regex::bytes::RegexBuilder::new(src)
-                .unicode(false)
-                .build()
-                .unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("empty-class regex"))
-        }))
+        self.regex.as_ref().map(Pattern::regex)
     }
 
-    /// Compiles the regex now, reporting any error (used by `rules check`).
-    pub fn compile_regex_strict(&self) -> std::result::Result<(), String> {
-        match self.regex_source.as_deref() {
-            None => Ok(()),
-            Some(src) => regex::bytes::RegexBuilder::new(src)
-                .unicode(false)
-                .build()
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+    /// Compiles every regex of the rule now and checks its secret group, reporting the first error
+    /// (used by `rules check` and the rules test, which prove the built-in rules compile).
+    pub fn check_patterns(&self) -> std::result::Result<(), String> {
+        if let Some(regex) = &self.regex {
+            let compiled = regex.check().map_err(|e| e.to_string())?;
+            secret_group(compiled, self.secret_group_syntax)?;
         }
+        let others = self.path.iter().chain(&self.also_match);
+        for p in others.chain(self.allowlist.patterns()) {
+            p.check().map_err(|e| format!("`{}`: {e}", p.as_str()))?;
+        }
+        Ok(())
     }
 
-    /// The span of the secret inside one regex match.
+    /// The span of the secret inside one match of [`Rule::regex`].
     pub fn secret_span(&self, caps: &regex::bytes::Captures<'_>) -> Option<std::ops::Range<usize>> {
-        let m = match self.secret_group {
+        let group = self.secret_group.get_or_init(|| {
+            let regex = self.regex().expect("a match implies a regex");
+            secret_group(regex, self.secret_group_syntax)
+                .unwrap_or_else(|e| panic!("built-in rule `{}`: {e}", self.id))
+        });
+        let m = match *group {
             SecretGroup::Index(i) => caps.get(i),
             SecretGroup::FirstParticipating => caps.iter().skip(1).flatten().next(),
             SecretGroup::Named => caps.name("secret"),
@@ -226,7 +258,7 @@ impl Rule {
 
     /// True for rules that report a file by its path alone.
     pub fn is_path_only(&self) -> bool {
-        self.regex_source.is_none()
+        self.regex.is_none()
     }
 
     /// True when this rule applies to a file at `path` (relative, `/`-separated): the path matches the
@@ -260,13 +292,33 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The rules embedded in the binary.
+    /// The rules embedded in the binary: parsed at build time, validated here, their regexes compiled
+    /// the first time a scan needs them.
     pub fn builtin() -> Result<Self> {
-        let files: Vec<(String, &str)> = BUILTIN_RULE_FILES
-            .iter()
-            .map(|(name, text)| (format!("rules/{name}"), *text))
-            .collect();
-        Self::from_sources(files.iter().map(|(n, t)| (n.as_str(), *t)))
+        let mut set = RuleSet {
+            rules: Vec::with_capacity(builtin::BUILTIN_RULES.len()),
+        };
+        let mut errors = Vec::new();
+        for data in builtin::BUILTIN_RULES {
+            let origin = RuleOrigin {
+                file: data.file.to_string(),
+                line: data.line,
+            };
+            match compile_builtin(data.to_syntax(), origin) {
+                Ok(mut rule) => {
+                    // the examples stay in the binary: only `rules check` and tests read them
+                    rule.examples = data.examples.iter().map(|e| Cow::Borrowed(*e)).collect();
+                    rule.negative_examples = (data.negative_examples.iter())
+                        .map(|e| Cow::Borrowed(*e))
+                        .collect();
+                    set.rules.push(rule);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        errors.extend(set.check_ids());
+        errors.extend(set.check_requires());
+        into_result(set, errors)
     }
 
     /// Parses and compiles rule files given as `(file name, text)`; reports every problem found.
@@ -297,11 +349,20 @@ impl RuleSet {
             }
         }
         errors.extend(set.check_requires());
-        match errors.len() {
-            0 => Ok(set),
-            1 => Err(errors.pop().expect("one error")),
-            _ => Err(Error::RuleFiles(errors)),
+        into_result(set, errors)
+    }
+
+    /// Ids must be unique: an error names both definitions of a duplicate id.
+    fn check_ids(&self) -> Vec<Error> {
+        let mut first: std::collections::HashMap<&str, &Rule> = Default::default();
+        let mut errors = Vec::new();
+        for rule in &self.rules {
+            if let Some(prev) = first.insert(&rule.id, rule) {
+                first.insert(&prev.id, prev);
+                errors.push(duplicate(prev, rule));
+            }
         }
+        errors
     }
 
     /// Every composite rule's companion must exist, and every companion-only rule must be some
@@ -319,33 +380,30 @@ impl RuleSet {
                 .is_none()
                 .then(|| fail(r, format!("requires unknown rule `{id}`")))
         });
-        let unused = self.rules.iter().filter_map(|r| {
-            let required = self
-                .rules
-                .iter()
-                .any(|o| o.requires.as_ref().is_some_and(|(id, _)| *id == r.id));
-            (r.companion_only && !required).then(|| {
-                fail(
-                    r,
-                    "companion_only, but no rule requires it, so it can never be reported".into(),
-                )
-            })
-        });
+        let unused = self
+            .rules
+            .iter()
+            .filter(|r| r.companion_only)
+            .filter_map(|r| {
+                let required = self
+                    .rules
+                    .iter()
+                    .any(|o| o.requires.as_ref().is_some_and(|(id, _)| *id == r.id));
+                (!required).then(|| {
+                    fail(
+                        r,
+                        "companion_only, but no rule requires it, so it can never be reported"
+                            .into(),
+                    )
+                })
+            });
         unknown.chain(unused).collect()
     }
 
     /// Adds a rule; a duplicate id is an error that names both definitions.
     pub fn push(&mut self, rule: Rule) -> Result<()> {
         if let Some(prev) = self.rules.iter().find(|r| r.id == rule.id) {
-            return Err(Error::RuleFile {
-                file: rule.origin.file.clone(),
-                line: rule.origin.line,
-                rule: Some(rule.id.clone()),
-                message: format!(
-                    "duplicate rule id (first defined at {}:{})",
-                    prev.origin.file, prev.origin.line
-                ),
-            });
+            return Err(duplicate(prev, &rule));
         }
         self.rules.push(rule);
         Ok(())
@@ -414,91 +472,62 @@ impl RuleSet {
     }
 }
 
-/// 1-based line number of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// The error for a rule whose id an earlier rule already has.
+fn duplicate(prev: &Rule, rule: &Rule) -> Error {
+    Error::RuleFile {
+        file: rule.origin.file.clone(),
+        line: rule.origin.line,
+        rule: Some(rule.id.clone()),
+        message: format!(
+            "duplicate rule id (first defined at {}:{})",
+            prev.origin.file, prev.origin.line
+        ),
+    }
+}
+
+/// `set` when there are no errors; else the one error, or all of them.
+fn into_result(set: RuleSet, mut errors: Vec<Error>) -> Result<RuleSet> {
+    match errors.len() {
+        0 => Ok(set),
+        1 => Err(errors.pop().expect("one error")),
+        _ => Err(Error::RuleFiles(errors)),
+    }
 }
 
 /// Parses one rule file into rules paired with the line of their `id`.
 pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<(RuleSyntax, usize)>> {
-    let parsed: RuleFile = toml::from_str(text).map_err(|e| Error::RuleFile {
+    syntax::parse_file(text).map_err(|e| Error::RuleFile {
         file: file.to_string(),
         line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
         rule: None,
         message: e.message().trim().to_string(),
-    })?;
-    let mut lines = id_lines(text);
-    Ok(parsed
-        .rules
-        .into_iter()
-        .map(|rule| {
-            // Duplicated ids get their own lines, in file order.
-            let line = lines
-                .get_mut(rule.id.as_str())
-                .and_then(|l| (!l.is_empty()).then(|| l.remove(0)))
-                .unwrap_or(1);
-            (rule, line)
-        })
-        .collect())
-}
-
-/// Maps each id of a rule file to the 1-based lines of its `id = "..."` lines, in file order.
-pub(crate) fn id_lines(text: &str) -> HashMap<&str, Vec<usize>> {
-    let mut map = HashMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let Some(rest) = line.trim_start().strip_prefix("id") else {
-            continue;
-        };
-        let Some(value) = rest.trim_start().strip_prefix('=') else {
-            continue;
-        };
-        let value = value.trim();
-        let quote = match value.chars().next() {
-            Some(q @ ('"' | '\'')) => q,
-            _ => continue,
-        };
-        if let Some(end) = value[1..].find(quote) {
-            map.entry(&value[1..1 + end])
-                .or_insert_with(Vec::new)
-                .push(i + 1);
-        }
-    }
-    map
+    })
 }
 
 /// The 1-based line of the rule with this id (1 when not found).
 pub(crate) fn find_id_line(text: &str, id: &str) -> usize {
-    for quote in ['"', '\''] {
-        let needle = format!("{quote}{id}{quote}");
-        let mut from = 0;
-        while let Some(pos) = text[from..].find(&needle) {
-            let at = from + pos;
-            let line_start = text[..at].rfind('\n').map(|p| p + 1).unwrap_or(0);
-            if text[line_start..at].trim_start().starts_with("id") {
-                return line_of(text, at);
-            }
-            from = at + needle.len();
-        }
-    }
-    1
+    id_lines(text)
+        .get(id)
+        .and_then(|lines| lines.first().copied())
+        .unwrap_or(1)
 }
 
-fn count_captures(ast: &regex_syntax::ast::Ast) -> usize {
-    use regex_syntax::ast::{Ast, GroupKind};
-    match ast {
-        Ast::Group(g) => {
-            let own = usize::from(!matches!(g.kind, GroupKind::NonCapturing(_)));
-            own + count_captures(&g.ast)
+/// Which group of `regex` holds the secret: `secret_group` when written (it must exist), else a group
+/// named `secret`, else the first group that took part in the match, else the whole match.
+fn secret_group(regex: &Regex, written: Option<usize>) -> std::result::Result<SecretGroup, String> {
+    let captures = regex.captures_len() - 1;
+    let named = regex.capture_names().any(|n| n == Some("secret"));
+    Ok(match written {
+        Some(i) if i == 0 || i > captures => {
+            return Err(format!(
+                "secret_group = {i} but the regex has {captures} capture group(s)"
+            ))
         }
-        Ast::Repetition(r) => count_captures(&r.ast),
-        Ast::Alternation(a) => a.asts.iter().map(count_captures).sum(),
-        Ast::Concat(c) => c.asts.iter().map(count_captures).sum(),
-        _ => 0,
-    }
+        Some(i) => SecretGroup::Index(i),
+        None if named => SecretGroup::Named,
+        None if captures >= 1 => SecretGroup::FirstParticipating,
+        None => SecretGroup::WholeMatch,
+    })
 }
 
 fn is_kebab(id: &str) -> bool {
@@ -511,83 +540,83 @@ fn is_kebab(id: &str) -> bool {
         })
 }
 
-/// Validates and compiles one rule.
+/// The checks on a rule as written that need no regex compiled.
+fn check_syntax(syntax: &RuleSyntax) -> std::result::Result<(), String> {
+    if !is_kebab(&syntax.id) {
+        return Err("id must be lowercase kebab-case (a-z, 0-9, '-')".into());
+    }
+    if syntax.name.trim().is_empty() {
+        return Err("name is empty".into());
+    }
+    if syntax.regex.is_some() && syntax.keywords.is_empty() {
+        return Err(
+            "missing keywords: every rule with a regex needs at least one keyword for the prefilter"
+                .into(),
+        );
+    }
+    if syntax.regex.is_none() && syntax.path.is_none() {
+        return Err("a rule needs a regex, a path, or both".into());
+    }
+    if let Some(kw) = syntax.keywords.iter().find(|kw| kw.trim().len() < 2) {
+        return Err(format!(
+            "keyword `{kw}` is shorter than 2 characters and would select the rule almost everywhere"
+        ));
+    }
+    if let Some(e) = syntax.min_entropy.filter(|e| !(0.0..=8.0).contains(e)) {
+        return Err(format!("min_entropy {e} is outside 0..=8 bits per byte"));
+    }
+    if let Some(r) = syntax.min_randomness.filter(|r| !(0.0..=8.0).contains(r)) {
+        return Err(format!(
+            "min_randomness {r} is outside 0..=8 bits per character"
+        ));
+    }
+    Ok(())
+}
+
+/// Validates and compiles one rule a user wrote: every regex is compiled now, so one that cannot
+/// compile is an error naming the rule's file, line and id.
 pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
+    build_rule(syntax, origin, When::Now)
+}
+
+/// Validates one built-in rule; its regexes compile on first use.
+pub(crate) fn compile_builtin(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
+    build_rule(syntax, origin, When::FirstUse)
+}
+
+fn build_rule(syntax: RuleSyntax, origin: RuleOrigin, when: When) -> Result<Rule> {
     let fail = |message: String| Error::RuleFile {
         file: origin.file.clone(),
         line: origin.line,
         rule: Some(syntax.id.clone()),
         message,
     };
-    if !is_kebab(&syntax.id) {
-        return Err(fail(
-            "id must be lowercase kebab-case (a-z, 0-9, '-')".into(),
-        ));
-    }
-    if syntax.name.trim().is_empty() {
-        return Err(fail("name is empty".into()));
-    }
-    let mut secret_group = SecretGroup::WholeMatch;
-    if let Some(src) = &syntax.regex {
-        // Parsing to an AST is enough to catch syntax errors and count groups, and is much cheaper than
-        // translating (which case-folds Unicode classes); full compilation waits for first use.
-        let ast = regex_syntax::ast::parse::Parser::new()
-            .parse(src)
-            .map_err(|e| fail(format!("bad regex: {e}")))?;
-        let captures = count_captures(&ast);
-        let named = src.contains("(?P<secret>") || src.contains("(?<secret>");
-        secret_group = match syntax.secret_group {
-            Some(i) if i == 0 || i > captures => {
-                return Err(fail(format!(
-                    "secret_group = {i} but the regex has {captures} capture group(s)"
-                )))
-            }
-            Some(i) => SecretGroup::Index(i),
-            None if named => SecretGroup::Named,
-            None if captures >= 1 => SecretGroup::FirstParticipating,
-            None => SecretGroup::WholeMatch,
-        };
-        if syntax.keywords.is_empty() {
-            return Err(fail(
-                "missing keywords: every rule with a regex needs at least one keyword for the prefilter"
-                    .into(),
-            ));
-        }
-    } else if syntax.path.is_none() {
-        return Err(fail("a rule needs a regex, a path, or both".into()));
-    }
-    for kw in &syntax.keywords {
-        if kw.trim().len() < 2 {
-            return Err(fail(format!(
-                "keyword `{kw}` is shorter than 2 characters and would select the rule almost everywhere"
-            )));
-        }
-    }
-    if let Some(e) = syntax.min_entropy {
-        if !(0.0..=8.0).contains(&e) {
-            return Err(fail(format!(
-                "min_entropy {e} is outside 0..=8 bits per byte"
-            )));
-        }
-    }
-    if let Some(r) = syntax.min_randomness {
-        if !(0.0..=8.0).contains(&r) {
-            return Err(fail(format!(
-                "min_randomness {r} is outside 0..=8 bits per character"
-            )));
-        }
+    check_syntax(&syntax).map_err(fail)?;
+    let regex = syntax
+        .regex
+        .as_deref()
+        .map(|src| when.pattern(src, false))
+        .transpose()
+        .map_err(|e| fail(format!("bad regex: {e}")))?;
+    let secret_group = OnceLock::new();
+    if let Some(compiled) = regex.as_ref().filter(|_| when == When::Now) {
+        let group = self::secret_group(compiled.regex(), syntax.secret_group).map_err(fail)?;
+        secret_group.set(group).expect("set once");
     }
     let path = syntax
         .path
         .as_deref()
-        .map(Regex::new)
+        .map(|src| when.pattern(src, true))
         .transpose()
         .map_err(|e| fail(format!("bad path regex: {e}")))?;
-    let allowlist = Allowlist::compile(&syntax.allowlist).map_err(fail)?;
+    let allowlist = Allowlist::build(&syntax.allowlist, when).map_err(fail)?;
     let also_match = syntax
         .also_match
         .iter()
-        .map(|r| Regex::new(r).map_err(|e| fail(format!("bad also_match regex `{r}`: {e}"))))
+        .map(|r| {
+            when.pattern(r, true)
+                .map_err(|e| fail(format!("bad also_match regex `{r}`: {e}")))
+        })
         .collect::<Result<Vec<_>>>()?;
     let checksum = syntax
         .checksum
@@ -596,6 +625,7 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         .transpose()
         .map_err(fail)?;
     Ok(Rule {
+        generic: syntax.tags.iter().any(|t| t == "generic"),
         id: syntax.id,
         name: syntax.name,
         description: syntax.description,
@@ -605,12 +635,14 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         min_randomness: syntax.min_randomness,
         multiline: syntax.multiline,
         checksum,
-        generic: syntax.tags.iter().any(|t| t == "generic"),
         weak_password: syntax.tags.iter().any(|t| t == "weak-password"),
-        tags: syntax.tags,
         references: syntax.references,
-        examples: syntax.examples,
-        negative_examples: syntax.negative_examples,
+        examples: syntax.examples.into_iter().map(Cow::Owned).collect(),
+        negative_examples: syntax
+            .negative_examples
+            .into_iter()
+            .map(Cow::Owned)
+            .collect(),
         example_path: syntax.example_path,
         context_lines: syntax.context_lines.min(20),
         also_match,
@@ -619,9 +651,9 @@ pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
         origin,
         path,
         allowlist,
-        regex_source: syntax.regex,
+        regex,
+        secret_group_syntax: syntax.secret_group,
         secret_group,
-        regex: OnceLock::new(),
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod compile;
+pub mod pattern;
 pub mod syntax;
 
 pub use compile::{is_template_path, Allowlist, Checksum, Rule, RuleOrigin, RuleSet};

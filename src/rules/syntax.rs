@@ -1,7 +1,62 @@
 //! The rule format as written in `rules/*.toml` and in a config's `[[rule]]` tables: plain serde structs,
-//! no compiled regexes. [`super::compile`] turns them into [`super::Rule`]s.
+//! no compiled regexes, and [`parse_file`], which reads one file and finds the line of each rule. The build
+//! script includes this file too (it parses the built-in rules at build time), so it depends on nothing
+//! else in the crate. `compile` turns these structs into `Rule`s.
+
+use std::collections::HashMap;
 
 use serde::Deserialize;
+
+/// Parses one rule file into its rules, each paired with the 1-based line of its `id`.
+pub fn parse_file(text: &str) -> Result<Vec<(RuleSyntax, usize)>, toml::de::Error> {
+    let parsed: RuleFile = toml::from_str(text)?;
+    let mut lines = id_lines(text);
+    Ok(parsed
+        .rules
+        .into_iter()
+        .map(|rule| {
+            // Duplicated ids get their own lines, in file order.
+            let line = lines
+                .get_mut(rule.id.as_str())
+                .and_then(|l| (!l.is_empty()).then(|| l.remove(0)))
+                .unwrap_or(1);
+            (rule, line)
+        })
+        .collect())
+}
+
+/// 1-based line number of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Maps each id of a rule file to the 1-based lines of its `id = "..."` lines, in file order.
+pub fn id_lines(text: &str) -> HashMap<&str, Vec<usize>> {
+    let mut map = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix("id") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim();
+        let quote = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => q,
+            _ => continue,
+        };
+        if let Some(end) = value[1..].find(quote) {
+            map.entry(&value[1..1 + end])
+                .or_insert_with(Vec::new)
+                .push(i + 1);
+        }
+    }
+    map
+}
 
 /// One rule file: a list of `[[rule]]` tables.
 #[derive(Debug, Deserialize)]
