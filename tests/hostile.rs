@@ -506,6 +506,14 @@ fn a_gitleaks_config_that_replaces_the_builtin_rules_says_so() {
     let notes = run.json()["notes"].to_string();
     assert!(notes.contains("replace"), "{notes}");
     assert!(run.stderr().contains("replace"), "{}", run.stderr());
+    // SARIF carries the notes as notifications.
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "sarif"]).run();
+    let doc = run.json();
+    let notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(
+        notes.contains("replace") && notes.contains("\"note\""),
+        "{notes}"
+    );
 }
 
 // ---- text cannot hide from the scanner ----

@@ -277,21 +277,23 @@ fn rules_and_results(
     (descriptors, results)
 }
 
-/// The invocation: successful only when every input was read; each error is a notification.
+/// The invocation: successful only when every input was read; each error is a notification, and so is
+/// each note (level `note`: a gitleaks config replacing the built-in rules, where config was read from).
 fn invocation(outcome: &ScanOutcome) -> Invocation {
-    let notifications: Vec<Notification> = outcome
-        .errors
-        .iter()
-        .map(|e| {
-            Notification::builder()
-                .message(
-                    Message::builder()
-                        .text(format!("{}: {}", e.path, e.message))
-                        .build(),
-                )
-                .level(json!("error"))
-                .build()
-        })
+    let notification = |text: String, level: &str| {
+        Notification::builder()
+            .message(Message::builder().text(text).build())
+            .level(json!(level))
+            .build()
+    };
+    let notifications: Vec<Notification> = (outcome.errors.iter())
+        .map(|e| notification(format!("{}: {}", e.path, e.message), "error"))
+        .chain(
+            outcome
+                .notes
+                .iter()
+                .map(|n| notification(n.clone(), "note")),
+        )
         .collect();
     let mut invocation = Invocation::builder()
         .execution_successful(outcome.errors.is_empty())
