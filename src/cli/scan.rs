@@ -69,6 +69,18 @@ pub enum ScanCommand {
     },
 }
 
+impl ScanCommand {
+    /// The flags every scan takes.
+    fn common(&self) -> &ScanArgs {
+        match self {
+            ScanCommand::Dir { common, .. }
+            | ScanCommand::Stdin { common }
+            | ScanCommand::Git { common, .. }
+            | ScanCommand::Staged { common, .. } => common,
+        }
+    }
+}
+
 /// Which commits `scan git` covers; at most one of these flags.
 #[derive(clap::Args, Debug)]
 pub struct CommitArgs {
@@ -102,6 +114,8 @@ impl CommitArgs {
 
 /// Runs a scan subcommand.
 pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
+    // A flag combination that cannot work is refused before a long scan, not after it.
+    cmd.common().verify.fail_on()?;
     match cmd {
         ScanCommand::Dir {
             paths,

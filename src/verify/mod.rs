@@ -26,6 +26,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use regex::Regex;
+
 use crate::error::Error;
 use crate::finding::{redact, Verification, VerifyStatus};
 use crate::rules::RuleSet;
@@ -252,9 +254,13 @@ impl Verifiers {
         };
         let v = &self.list[index];
         let companion = c.companion.clone().or_else(|| {
-            let pattern = v.companion.as_ref()?.pattern.as_ref()?;
-            let context = c.context.as_deref()?;
-            Some(pattern.captures(context)?.get(1)?.as_str().to_string())
+            let companion = v.companion.as_ref()?;
+            nearest_match(
+                companion.pattern.as_ref()?,
+                c.context.as_deref()?,
+                &c.secret,
+                companion.within_lines,
+            )
         });
         match v.values(&c.secret, companion) {
             Ok(values) => Ok((index, values)),
@@ -357,6 +363,23 @@ fn plan(
         job_of.push(Some(index));
     }
     (jobs, job_of)
+}
+
+/// Group 1 of `pattern`'s match nearest to `secret` in `context`, at most `within` lines away. When
+/// the secret is not in the text as such (it was found decoded), any match in the text counts.
+fn nearest_match(pattern: &Regex, context: &str, secret: &str, within: usize) -> Option<String> {
+    let line_of = |at: usize| context[..at].matches('\n').count();
+    let secret_line = context.find(secret).map(line_of);
+    pattern
+        .captures_iter(context)
+        .filter_map(|caps| caps.get(1))
+        .map(|m| {
+            let distance = secret_line.map_or(0, |l| l.abs_diff(line_of(m.start())));
+            (distance, m.as_str())
+        })
+        .filter(|(distance, _)| *distance <= within)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, m)| m.to_string())
 }
 
 /// A control's result as a verdict on its verifier.

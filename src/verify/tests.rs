@@ -347,3 +347,20 @@ fn every_verifier_rule_exists_and_has_a_negative_control() {
         }
     }
 }
+
+#[test]
+fn a_companion_in_the_text_is_the_nearest_one_within_reach() {
+    let pattern = Regex::new(r"\b(AC[0-9a-f]{4})\b").unwrap();
+    let text = "AC1111\n\n\n\n\n\nAC2222\nTOKEN=s3cr3t\nAC3333\n";
+    assert_eq!(
+        nearest_match(&pattern, text, "s3cr3t", 5).as_deref(),
+        Some("AC2222")
+    );
+    let far = "AC1111\n\n\n\n\n\n\nTOKEN=s3cr3t\n";
+    assert_eq!(nearest_match(&pattern, far, "s3cr3t", 5), None);
+    // Found decoded: the secret is not in the text, any match counts.
+    assert_eq!(
+        nearest_match(&pattern, far, "elsewhere", 5).as_deref(),
+        Some("AC1111")
+    );
+}
