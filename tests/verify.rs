@@ -416,3 +416,44 @@ fn pairs_are_completed_from_the_scan_gcp_twilio_and_shopify() {
     let out = run.stdout();
     assert!(!out.contains(&token) && !out.contains(&shopify) && !out.contains("BEGIN PRIVATE KEY"));
 }
+
+#[test]
+fn the_readme_table_lists_every_verifier_with_its_endpoint() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let rows: Vec<(String, String)> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let endpoint = cells.get(2)?.trim_matches('`');
+            Some((
+                cells[0]
+                    .trim_start_matches("| ")
+                    .trim_matches('`')
+                    .to_string(),
+                endpoint.to_string(),
+            ))
+        })
+        .filter(|(_, endpoint)| endpoint.starts_with("GET ") || endpoint.starts_with("POST "))
+        .collect();
+    let listed = TestDir::new()
+        .cmd(&["verifiers", "--format", "json"])
+        .run()
+        .json();
+    let listed: Vec<(String, String)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["sends"][0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows, listed,
+        "README's verifier table differs from `keyhound verifiers`"
+    );
+}
