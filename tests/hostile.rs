@@ -282,6 +282,8 @@ fn a_symlink_under_a_configs_name_is_an_error_on_the_trusted_side_and_in_a_dir_s
         "{}",
         run.stderr()
     );
+    // A file that is not asked for does not matter.
+    assert_secret_found(&repo.scan_range(&base, &["--no-repo-config"]), "app.env");
     // In a directory scan, a link to a device would never end: refused, exit 2.
     let dir = TestDir::new();
     dir.write("app.env", token_line(9041).1);

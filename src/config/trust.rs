@@ -34,14 +34,16 @@ use super::discover::{relative_to, ConfigStore, WorkTree, CONFIG_FILE_NAMES, MAX
 pub const CONFIG_CHANGED_RULE: &str = "scanner-config-changed";
 
 /// The config and ignore files at the root of one commit's tree, read once (the store holds no
-/// repository handle).
+/// repository handle). A file that cannot be used (a link, not UTF-8) is an error only when it is asked
+/// for: with `--no-repo-config`, or when `.keyhound.toml` wins over `.gitleaks.toml`, it is not.
 #[derive(Debug, Clone)]
 pub struct GitCommit {
     /// How the commit is named in messages (`origin/main` → `origin/main@1a2b3c4d5e6f`).
     label: String,
     /// The work tree, for placing explicit files given by the user.
     root: Option<PathBuf>,
-    files: HashMap<&'static str, String>,
+    /// Each file present: its text, or why it cannot be used.
+    files: HashMap<&'static str, std::result::Result<String, String>>,
 }
 
 impl GitCommit {
@@ -59,7 +61,7 @@ impl GitCommit {
             .map_err(|e| Error::Git(format!("tree of {label}: {}", e.message())))?;
         let mut files = HashMap::new();
         for name in CONFIG_FILE_NAMES {
-            if let Some(text) = regular_file(repo, &tree, name, &label)? {
+            if let Some(text) = regular_file(repo, &tree, name).transpose() {
                 files.insert(name, text);
             }
         }
@@ -76,40 +78,44 @@ impl GitCommit {
     }
 }
 
-/// The text of the regular file `name` at the root of `tree`; an error when the entry is anything else.
+/// The text of the regular file `name` at the root of `tree`; why it cannot be used when the entry is
+/// anything else.
 fn regular_file(
     repo: &Repository,
     tree: &Tree<'_>,
     name: &str,
-    label: &str,
-) -> Result<Option<String>> {
+) -> std::result::Result<Option<String>, String> {
     let Some(entry) = tree.get_name(name) else {
         return Ok(None);
     };
-    let refuse = |message: &str| Error::Config {
-        path: PathBuf::from(format!("{label}:{name}")),
-        message: message.to_string(),
-    };
     if entry.kind() != Some(ObjectType::Blob) || !source::is_file_mode(entry.filemode()) {
-        return Err(refuse(
-            "is not a regular file (a symbolic link, directory or submodule); keyhound reads \
-             configuration only from regular files",
-        ));
+        return Err(
+            "is not a regular file (a symbolic link, directory or submodule); keyhound \
+                    reads configuration only from regular files"
+                .into(),
+        );
     }
     let blob = repo
         .find_blob(entry.id())
-        .map_err(|e| refuse(&format!("cannot be read: {}", e.message())))?;
+        .map_err(|e| format!("cannot be read: {}", e.message()))?;
     if blob.size() as u64 > MAX_CONFIG_BYTES {
-        return Err(refuse(&format!("is larger than {MAX_CONFIG_BYTES} bytes")));
+        return Err(format!("is larger than {MAX_CONFIG_BYTES} bytes"));
     }
     String::from_utf8(blob.content().to_vec())
         .map(Some)
-        .map_err(|_| refuse("is not UTF-8 text"))
+        .map_err(|_| "is not UTF-8 text".into())
 }
 
 impl ConfigStore for GitCommit {
     fn read(&self, name: &str) -> Result<Option<String>> {
-        Ok(self.files.get(name).cloned())
+        match self.files.get(name) {
+            None => Ok(None),
+            Some(Ok(text)) => Ok(Some(text.clone())),
+            Some(Err(message)) => Err(Error::Config {
+                path: self.display_path(name),
+                message: message.clone(),
+            }),
+        }
     }
     fn display_path(&self, name: &str) -> PathBuf {
         PathBuf::from(format!("{}:{name}", self.label))
