@@ -160,7 +160,14 @@ fn emit(out: &mut String, file: &str, line: usize, rule: RuleSyntax) {
         Confidence::Medium => "Medium",
         Confidence::High => "High",
     };
-    let requires = requires.map(|RequiresSyntax { rule, within_lines }| (rule, within_lines));
+    let requires: Vec<(String, usize)> = requires
+        .map(|r| {
+            r.into_vec()
+                .into_iter()
+                .map(|RequiresSyntax { rule, within_lines }| (rule, within_lines))
+                .collect()
+        })
+        .unwrap_or_default();
     let list = |l: &[String]| format!("&{l:?}");
     writeln!(
         out,
@@ -171,7 +178,7 @@ fn emit(out: &mut String, file: &str, line: usize, rule: RuleSyntax) {
          checksum: {checksum:?}, tags: {tags}, allowlist: [{regexes}, {stopwords}, {paths}, {matches}], \
          references: {references}, examples: {examples}, negative_examples: {negative_examples}, \
          example_path: {example_path:?}, context_lines: {context_lines}, also_match: {also_match}, \
-         requires: {requires:?}, companion_only: {companion_only} }},",
+         requires: &{requires:?}, companion_only: {companion_only} }},",
         keywords = list(&keywords),
         tags = list(&tags),
         regexes = list(&regexes),

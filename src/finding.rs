@@ -127,6 +127,10 @@ pub struct Finding {
     /// its secret key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<RelatedPart>,
+    /// The further companions of a composite rule that needs several (a credential group: the user
+    /// and the host next to a password).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_related: Vec<RelatedPart>,
     /// Set for history scans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<GitProvenance>,

@@ -2,6 +2,7 @@
 
 mod action;
 mod cli;
+mod configleaks;
 mod credfiles;
 mod git;
 mod hostile;

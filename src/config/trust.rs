@@ -411,6 +411,7 @@ fn change_finding(change: &ConfigChange) -> Finding {
         entropy: 0.0,
         decoded: None,
         related: None,
+        also_related: Vec::new(),
         git: change.commit.as_ref().map(|meta| GitProvenance {
             commit: meta.id.clone(),
             author_name: meta.author_name.clone(),

@@ -38,13 +38,16 @@ pub fn read(hay: &[u8], span: Range<usize>) -> (Range<usize>, Literal) {
     let quoted = |open: u8, close_len: usize| {
         let inner = &hay[span.clone()];
         let rest = &hay[(span.end + close_len).min(hay.len())..];
-        let next = rest.iter().find(|b| !matches!(b, b' ' | b'\t'));
+        let mut after = rest.iter().skip_while(|b| matches!(b, b' ' | b'\t'));
+        let next = after.next();
+        // `"…".freeze`, `'…'.encode()` call a method on the literal; `'…' . $x` concatenates
+        let method = next == Some(&b'.') && after.next().is_some_and(u8::is_ascii_alphabetic);
         let prev = hay[..span.start.saturating_sub(close_len)]
             .iter()
             .rev()
             .find(|b| !matches!(b, b' ' | b'\t'));
         if inner.iter().any(|b| matches!(b, b'"' | b'\'' | b'`'))
-            || matches!(next, Some(b'+' | b'.'))
+            || (matches!(next, Some(b'+' | b'.')) && !method)
             || matches!(prev, Some(b'+'))
         {
             Literal::Expression
@@ -108,6 +111,10 @@ mod tests {
         assert_eq!(kind, Literal::Expression);
         let (_, kind) = read_str(r#"a = "`+newSecret(`[a-z]`)+`""#, "`+newSecret(`[a-z]`)+`");
         assert_eq!(kind, Literal::Expression);
+        let (_, kind) = read_str(r#"$p = 'pre' . $x;"#, "pre");
+        assert_eq!(kind, Literal::Expression);
+        let (_, kind) = read_str(r#"PASSWORD = "dr4gon7".freeze"#, "dr4gon7");
+        assert_eq!(kind, Literal::Quoted(b'"'));
     }
 
     #[test]

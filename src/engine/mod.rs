@@ -44,8 +44,8 @@ pub struct RawMatch {
     pub matched: Range<usize>,
     /// Shannon entropy of the secret.
     pub entropy: f64,
-    /// For a composite rule: the secret span of the companion match.
-    pub related: Option<Range<usize>>,
+    /// For a composite rule: each companion match, as (rule index, secret span).
+    pub related: Vec<(usize, Range<usize>)>,
     /// Set when the secret was found inside encoded text: `secret` and `matched` then span the encoded
     /// text, and this holds the decoded secret and how it was encoded.
     pub decoded: Option<Box<Decoded>>,
@@ -75,7 +75,7 @@ pub struct Engine {
     path_set: OnceLock<Option<RegexSet>>,
     decode_depth: usize,
     /// Per rule: the companion rule index and line distance of a composite rule.
-    requires: Vec<Option<(usize, usize)>>,
+    requires: Vec<Vec<(usize, usize)>>,
 }
 
 /// Per-thread buffers so that scanning a blob allocates nothing in the common case.
@@ -125,9 +125,13 @@ impl Engine {
             .rules()
             .iter()
             .map(|r| {
-                let (id, lines) = r.requires.as_ref()?;
-                let index = rules.rules().iter().position(|o| &o.id == id)?;
-                Some((index, *lines))
+                r.requires
+                    .iter()
+                    .filter_map(|(id, lines)| {
+                        let index = rules.rules().iter().position(|o| &o.id == id)?;
+                        Some((index, *lines))
+                    })
+                    .collect()
             })
             .collect();
         Engine {
@@ -140,9 +144,9 @@ impl Engine {
         }
     }
 
-    /// The companion rule of a composite rule.
-    pub fn requires_of(&self, rule: usize) -> Option<usize> {
-        self.requires[rule].map(|(companion, _)| companion)
+    /// The companion rules of a composite rule (empty for other rules).
+    pub fn companions_of(&self, rule: usize) -> impl Iterator<Item = usize> + '_ {
+        self.requires[rule].iter().map(|(companion, _)| *companion)
     }
 
     /// Sets how many nested layers of base64, hex and percent-encoding are decoded (0: none).
@@ -181,7 +185,7 @@ impl Engine {
                     secret: 0..0,
                     matched: 0..0,
                     entropy: 0.0,
-                    related: None,
+                    related: Vec::new(),
                     decoded: None,
                 });
             }
@@ -301,7 +305,7 @@ impl Engine {
     ) {
         let first = found.len();
         self.collect_windows(pass, bytes, scratch);
-        self.run_rules(bytes, scratch, found);
+        self.run_rules(pass, bytes, scratch, found);
         self.settle(pass, bytes, &mut found[first..]);
     }
 
@@ -344,7 +348,7 @@ impl Engine {
                     rule: c.rule,
                     secret: enc.span.clone(),
                     matched: enc.span.clone(),
-                    related: None,
+                    related: Vec::new(),
                     decoded: Some(Box::new(Decoded { encoding, secret })),
                     verdict: c.verdict,
                 }
@@ -366,7 +370,7 @@ impl Engine {
                 let r = rule_index as usize;
                 if pass
                     .only
-                    .is_some_and(|o| o != r && self.requires_of(o) != Some(r))
+                    .is_some_and(|o| o != r && !self.companions_of(o).any(|c| c == r))
                 {
                     return;
                 }
@@ -391,13 +395,28 @@ impl Engine {
 
     /// Runs each touched rule's regex in its windows and judges every match; leaves `scratch` ready for
     /// the next blob.
-    fn run_rules(&self, bytes: &[u8], scratch: &mut Scratch, found: &mut Vec<Candidate>) {
+    /// A companion-only rule runs only when a rule that needs it has keyword hits in the blob too: a
+    /// host or user setting alone can never make a finding (unless the pass checks that rule alone).
+    fn run_rules(
+        &self,
+        pass: Pass<'_>,
+        bytes: &[u8],
+        scratch: &mut Scratch,
+        found: &mut Vec<Candidate>,
+    ) {
+        let wanted: Vec<usize> = scratch
+            .touched
+            .iter()
+            .flat_map(|&t| self.companions_of(t as usize))
+            .collect();
         for &r in &scratch.touched {
             let r = r as usize;
             let not_here = scratch.path_state[r] == PATH_SKIP;
             scratch.path_state[r] = PATH_UNKNOWN;
+            let needed =
+                !self.rule(r).companion_only || wanted.contains(&r) || pass.only == Some(r);
             let list = &mut scratch.windows[r];
-            if !list.is_empty() {
+            if !list.is_empty() && needed {
                 self.run_rule(r, bytes, list, not_here, found);
             }
             list.clear();
@@ -434,7 +453,7 @@ impl Engine {
                     rule: r,
                     secret: window.start + span.start..window.start + span.end,
                     matched: window.start + whole.start..window.start + whole.end,
-                    related: None,
+                    related: Vec::new(),
                     decoded: None,
                     verdict,
                 });

@@ -53,12 +53,12 @@ impl Engine {
         }
     }
 
-    /// Keeps a composite rule's candidate only when its companion rule has a kept candidate within its
-    /// line distance, and records the nearest companion's span.
+    /// Keeps a composite rule's candidate only when each of its companion rules has a kept candidate
+    /// within that companion's line distance, and records the nearest one of each.
     fn pair_composites(&self, bytes: &[u8], found: &mut [Candidate]) {
         if !found
             .iter()
-            .any(|c| c.is_kept() && self.requires[c.rule].is_some())
+            .any(|c| c.is_kept() && !self.requires[c.rule].is_empty())
         {
             return;
         }
@@ -72,18 +72,23 @@ impl Engine {
             .map(|c| (c.rule, c.secret.clone()))
             .collect();
         for c in found.iter_mut().filter(|c| c.is_kept()) {
-            let Some((companion, within)) = self.requires[c.rule] else {
-                continue;
-            };
             let start = c.secret.start;
-            let nearest = kept
-                .iter()
-                .filter(|(r, _)| *r == companion)
-                .map(|(_, span)| span.clone())
-                .min_by_key(|span| lines_apart(span.start, start));
-            match nearest {
-                Some(span) if lines_apart(span.start, start) <= within => c.related = Some(span),
-                _ => c.drop_for(Reject::Unpaired { companion }),
+            for &(companion, within) in &self.requires[c.rule] {
+                let nearest = kept
+                    .iter()
+                    .filter(|(r, _)| *r == companion)
+                    .map(|(_, span)| span.clone())
+                    .min_by_key(|span| lines_apart(span.start, start));
+                match nearest {
+                    Some(span) if lines_apart(span.start, start) <= within => {
+                        c.related.push((companion, span));
+                    }
+                    _ => {
+                        c.related.clear();
+                        c.drop_for(Reject::Unpaired { companion });
+                        break;
+                    }
+                }
             }
         }
     }

@@ -119,7 +119,7 @@ pub struct Candidate {
     /// Byte range of the whole regex match (for a decoded candidate: of the encoded text).
     pub matched: Range<usize>,
     /// For a composite rule's kept match: the secret span of the companion match.
-    pub related: Option<Range<usize>>,
+    pub related: Vec<(usize, Range<usize>)>,
     /// Set when the candidate was found inside encoded text.
     pub decoded: Option<Box<Decoded>>,
     /// Kept, with its score, or dropped, with the reason.

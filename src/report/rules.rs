@@ -26,8 +26,11 @@ pub struct RuleSummary<'a> {
     pub name: &'a str,
     /// The provider's documentation of the format.
     pub references: &'a [String],
-    /// For a composite rule: the companion rule it needs, and within how many lines.
+    /// For a composite rule: the (first) companion rule it needs, and within how many lines.
     pub requires: Option<Requires<'a>>,
+    /// The further companions of a composite rule that needs several (a credential group).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_requires: Vec<Requires<'a>>,
 }
 
 /// The companion a composite rule needs.
@@ -50,10 +53,19 @@ impl<'a> From<&'a Rule> for RuleSummary<'a> {
             keywords: &r.keywords,
             name: &r.name,
             references: &r.references,
-            requires: r.requires.as_ref().map(|(id, lines)| Requires {
+            requires: r.requires.first().map(|(id, lines)| Requires {
                 rule: id,
                 within_lines: *lines,
             }),
+            also_requires: r
+                .requires
+                .iter()
+                .skip(1)
+                .map(|(id, lines)| Requires {
+                    rule: id,
+                    within_lines: *lines,
+                })
+                .collect(),
         }
     }
 }

@@ -161,6 +161,13 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     if let Some(v) = &f.verification {
         props["verification"] = json!(v);
     }
+    if !f.also_related.is_empty() {
+        props["alsoPairedWith"] = f
+            .also_related
+            .iter()
+            .map(|r| json!({ "ruleId": r.rule_id, "line": r.line, "redacted": r.redacted }))
+            .collect();
+    }
     if let Some(g) = &f.git {
         props["commit"] = json!(g.commit);
         props["author"] = json!(g.author_name);

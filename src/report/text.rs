@@ -105,7 +105,7 @@ fn write(
             f.line,
             f.column
         )?;
-        if let Some(r) = &f.related {
+        for r in f.related.iter().chain(&f.also_related) {
             writeln!(
                 out,
                 "  Paired with: {} at line {} ({})",

@@ -3,7 +3,7 @@
 //! themselves, listed explicitly so that adding a file is a visible change; `tests/rules.rs` checks that
 //! the list names every file in `rules/` and that the static data is what parsing the files gives.
 
-use super::syntax::{AllowlistSyntax, Confidence, RequiresSyntax, RuleSyntax};
+use super::syntax::{AllowlistSyntax, Confidence, RequiresList, RequiresSyntax, RuleSyntax};
 
 /// `(file name, contents)` of every built-in rule file.
 pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
@@ -78,7 +78,7 @@ pub(crate) struct StaticRule {
     pub example_path: Option<&'static str>,
     pub context_lines: usize,
     pub also_match: &'static [&'static str],
-    pub requires: Option<(&'static str, usize)>,
+    pub requires: &'static [(&'static str, usize)],
     pub companion_only: bool,
 }
 
@@ -118,9 +118,16 @@ impl StaticRule {
             example_path: self.example_path.map(Into::into),
             context_lines: self.context_lines,
             also_match: strings(self.also_match),
-            requires: self.requires.map(|(rule, within_lines)| RequiresSyntax {
-                rule: rule.into(),
-                within_lines,
+            requires: (!self.requires.is_empty()).then(|| {
+                RequiresList::All(
+                    self.requires
+                        .iter()
+                        .map(|&(rule, within_lines)| RequiresSyntax {
+                            rule: rule.into(),
+                            within_lines,
+                        })
+                        .collect(),
+                )
             }),
             companion_only: self.companion_only,
         }

@@ -187,8 +187,9 @@ pub struct Rule {
     pub context_lines: usize,
     /// Regexes the whole match must also match.
     pub also_match: Vec<Pattern>,
-    /// A companion rule (by id) that must match within this many lines.
-    pub requires: Option<(String, usize)>,
+    /// Companion rules (by id), each of which must match within its number of lines (empty: not a
+    /// composite rule).
+    pub requires: Vec<(String, usize)>,
     /// Never reported by itself; only a composite rule's companion.
     pub companion_only: bool,
     /// Where it was defined.
@@ -374,11 +375,11 @@ impl RuleSet {
             rule: Some(r.id.clone()),
             message,
         };
-        let unknown = self.rules.iter().filter_map(|r| {
-            let (id, _) = r.requires.as_ref()?;
-            self.get(id)
-                .is_none()
-                .then(|| fail(r, format!("requires unknown rule `{id}`")))
+        let unknown = self.rules.iter().flat_map(|r| {
+            r.requires
+                .iter()
+                .filter(|(id, _)| self.get(id).is_none())
+                .map(move |(id, _)| fail(r, format!("requires unknown rule `{id}`")))
         });
         let unused = self
             .rules
@@ -388,7 +389,7 @@ impl RuleSet {
                 let required = self
                     .rules
                     .iter()
-                    .any(|o| o.requires.as_ref().is_some_and(|(id, _)| *id == r.id));
+                    .any(|o| o.requires.iter().any(|(id, _)| *id == r.id));
                 (!required).then(|| {
                     fail(
                         r,
@@ -646,7 +647,15 @@ fn build_rule(syntax: RuleSyntax, origin: RuleOrigin, when: When) -> Result<Rule
         example_path: syntax.example_path,
         context_lines: syntax.context_lines.min(20),
         also_match,
-        requires: syntax.requires.map(|r| (r.rule, r.within_lines)),
+        requires: syntax
+            .requires
+            .map(|r| {
+                r.into_vec()
+                    .into_iter()
+                    .map(|r| (r.rule, r.within_lines))
+                    .collect()
+            })
+            .unwrap_or_default(),
         companion_only: syntax.companion_only,
         origin,
         path,

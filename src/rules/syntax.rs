@@ -158,13 +158,35 @@ pub struct RuleSyntax {
     /// engine); the allowlist's `matches` are the "must not match".
     #[serde(default)]
     pub also_match: Vec<String>,
-    /// Another rule that must match nearby for this rule's match to count (a composite rule).
+    /// Other rules that must match nearby for this rule's match to count (a composite rule): one
+    /// companion (`requires = { rule = … }`) or several, all of which must be there (`requires = [ … ]`:
+    /// a host, a user and a password together).
     #[serde(default)]
-    pub requires: Option<RequiresSyntax>,
+    pub requires: Option<RequiresList>,
     /// Matches only to complete a composite rule (an OAuth client ID is not a secret by itself): never
     /// reported on its own.
     #[serde(default)]
     pub companion_only: bool,
+}
+
+/// One companion or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RequiresList {
+    /// `requires = { rule = "…", within_lines = N }`
+    One(RequiresSyntax),
+    /// `requires = [{ rule = "…" }, { rule = "…" }]`
+    All(Vec<RequiresSyntax>),
+}
+
+impl RequiresList {
+    /// The companions, in the order written.
+    pub fn into_vec(self) -> Vec<RequiresSyntax> {
+        match self {
+            RequiresList::One(r) => vec![r],
+            RequiresList::All(v) => v,
+        }
+    }
 }
 
 /// A composite rule's companion: a match of rule `rule` within `within_lines` lines.

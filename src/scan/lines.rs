@@ -202,7 +202,10 @@ fn scan_regions(
         let (b, o, _) = map[seg];
         m.secret = m.secret.start - b + o..m.secret.end - b + o;
         m.matched = matched;
-        m.related = m.related.and_then(|r| back(&r));
+        m.related = std::mem::take(&mut m.related)
+            .into_iter()
+            .filter_map(|(rule, r)| Some((rule, back(&r)?)))
+            .collect();
         out.push(m);
     }
 }

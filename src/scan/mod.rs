@@ -5,6 +5,7 @@
 //! (commit, path) that introduced them ([`git`]).
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
@@ -241,20 +242,13 @@ impl Scanner {
                 entropy: (m.entropy * 100.0).round() / 100.0,
                 fingerprint: String::new(),
                 decoded: m.decoded.as_ref().map(|d| d.encoding.clone()),
-                related: m.related.as_ref().map(|r| {
-                    let at = locate::position(bytes, r.start);
-                    RelatedPart {
-                        rule_id: self
-                            .engine
-                            .rule(self.engine.requires_of(m.rule).unwrap_or(m.rule))
-                            .id
-                            .clone(),
-                        line: at.line,
-                        column: at.column,
-                        redacted: redact(&bytes[r.clone()]),
-                        secret_bytes: bytes[r.clone()].to_vec(),
-                    }
-                }),
+                related: m.related.first().map(|p| self.related_part(bytes, p)),
+                also_related: m
+                    .related
+                    .iter()
+                    .skip(1)
+                    .map(|p| self.related_part(bytes, p))
+                    .collect(),
                 git: None,
                 verification: None,
                 context: if self.options.keep_context {
@@ -272,6 +266,18 @@ impl Scanner {
                 secret_bytes: secret.to_vec(),
                 rule_index: m.rule,
             });
+        }
+    }
+
+    /// One companion part of a composite finding: its rule, position and redacted value.
+    fn related_part(&self, bytes: &[u8], (rule, span): &(usize, Range<usize>)) -> RelatedPart {
+        let at = locate::position(bytes, span.start);
+        RelatedPart {
+            rule_id: self.engine.rule(*rule).id.clone(),
+            line: at.line,
+            column: at.column,
+            redacted: redact(&bytes[span.clone()]),
+            secret_bytes: bytes[span.clone()].to_vec(),
         }
     }
 

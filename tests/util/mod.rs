@@ -136,7 +136,11 @@ pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 /// A GitHub classic token with a valid CRC32 checksum.
 pub fn github_token(seed: u64) -> String {
-    let body = random_token(seed, 30, ALNUM);
+    github_token_from(&random_token(seed, 30, ALNUM))
+}
+
+/// A GitHub classic token with a valid CRC32 checksum over `body` (30 alphanumerics).
+pub fn github_token_from(body: &str) -> String {
     format!(
         "ghp_{body}{}",
         keyhound::engine::checksum::base62(crc32(body.as_bytes()), 6)
