@@ -38,6 +38,7 @@ pub const LOCAL_DEFAULTS: &[&str] = &[
     "oracle",
     "tiger",
     "manager",
+    "tomcat",
     "vagrant",
     "raspberry",
     "docker",
