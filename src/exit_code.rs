@@ -132,6 +132,7 @@ mod tests {
             fingerprint: String::new(),
             decoded: None,
             related: None,
+            also_related: Vec::new(),
             git: None,
             verification: Some(Verification {
                 status,
