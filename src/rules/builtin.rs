@@ -118,17 +118,21 @@ impl StaticRule {
             example_path: self.example_path.map(Into::into),
             context_lines: self.context_lines,
             also_match: strings(self.also_match),
-            requires: (!self.requires.is_empty()).then(|| {
-                RequiresList::All(
-                    self.requires
-                        .iter()
-                        .map(|&(rule, within_lines)| RequiresSyntax {
-                            rule: rule.into(),
-                            within_lines,
-                        })
-                        .collect(),
-                )
-            }),
+            requires: {
+                let mut list: Vec<RequiresSyntax> = self
+                    .requires
+                    .iter()
+                    .map(|&(rule, within_lines)| RequiresSyntax {
+                        rule: rule.into(),
+                        within_lines,
+                    })
+                    .collect();
+                match list.len() {
+                    0 => None,
+                    1 => list.pop().map(RequiresList::One),
+                    _ => Some(RequiresList::All(list)),
+                }
+            },
             companion_only: self.companion_only,
         }
     }
