@@ -75,7 +75,8 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub report_path: Option<PathBuf>,
-    /// Config file [default: .keyhound.toml at the scan root, else .gitleaks.toml, if present].
+    /// Config file [default: .keyhound.toml, else .gitleaks.toml, at the scan root; for a git range,
+    /// in its base commit; for a staged scan, in HEAD].
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Fingerprints to ignore, instead of the repository's .keyhoundignore and .gitleaksignore.
