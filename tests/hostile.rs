@@ -348,6 +348,32 @@ fn the_trusted_sides_configuration_applies_and_the_pr_cannot_delete_it() {
 }
 
 #[test]
+fn an_unrelated_history_is_compared_with_nothing() {
+    // No merge base: every config file at the tip is new, and the base's configuration still applies.
+    let mut repo = GitRepo::new();
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['''^docs/''']\n");
+    let base = repo.commit("base");
+    repo.git(&["checkout", "-q", "--orphan", "pr"]);
+    repo.git(&["rm", "-q", "-rf", "."]);
+    repo.write(".keyhound.toml", "[allowlist]\npaths = ['''.*''']\n");
+    repo.write("docs/ok.env", token_line(9080).1);
+    repo.write("app.env", token_line(9081).1);
+    repo.commit("unrelated");
+    let run = repo.scan_range(&base, &[]);
+    let mut found = run.findings();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (".keyhound.toml".into(), 1, "scanner-config-changed".into()),
+            ("app.env".into(), 1, "github-pat-classic".into()),
+        ],
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
 fn a_range_that_changes_scanner_configuration_says_so_and_fails() {
     let (mut repo, base) = base_repo();
     repo.write(".keyhoundignore", "0123456789abcdef0123456789abcdef\n");
