@@ -20,9 +20,10 @@ pub struct GitProvenance {
     pub date: String,
     /// First line of the commit message.
     pub summary: String,
-    /// Number of commits in which the secret is present at this path.
+    /// Number of commits that added a version of the file at this path containing the secret.
     pub commits: usize,
-    /// Whether the secret is still in the tree at HEAD.
+    /// Whether HEAD's version of the file still contains the secret (for a file reported by its path:
+    /// whether HEAD still has a file at that path).
     pub present_at_head: bool,
 }
 

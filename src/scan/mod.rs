@@ -186,7 +186,7 @@ impl Scanner {
 
     /// Findings of one blob before its path is known: located, redacted, with the suppression that does
     /// not depend on the path applied (confidence, the allowlist's secret patterns, inline markers).
-    /// `path` and `fingerprint` are left empty for [`Scanner::place`].
+    /// `path` and `fingerprint` are left empty for `place`.
     fn draft_findings(
         &self,
         bytes: &[u8],
