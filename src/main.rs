@@ -1,6 +1,9 @@
 //! The `keyhound` command: a thin layer over the library. [`cli`] parses arguments, calls the library and
 //! prints; an error that ends the run is printed here and exits 2 (the library's
 //! [`ExitCode::Error`](keyhound::exit_code::ExitCode::Error)), except a closed pipe, which is not a failure.
+//! A scan whose report meets a closed pipe (`keyhound scan dir . | head -1`) does not end here: it exits
+//! with the code its outcome earned (findings 1, errors 2), because a gate's status must not depend on
+//! its reader.
 
 mod cli;
 

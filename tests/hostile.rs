@@ -633,3 +633,41 @@ fn max_file_size_does_not_wrap_and_zero_is_refused() {
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(run.stderr().contains("max-file-size"), "{}", run.stderr());
 }
+
+// ---- faults cannot make a scan stop or look clean ----
+
+/// Runs `keyhound args` in `dir` with stdout a pipe whose reader is already closed (`| head` that has
+/// read its line): every write to stdout fails with a broken pipe. Returns the exit code and stderr.
+fn run_into_closed_pipe(dir: &Path, args: &[&str]) -> (i32, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_keyhound"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run keyhound");
+    let code = out.status.code().expect("exit code");
+    (code, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_closed_pipe_does_not_turn_findings_or_errors_into_success() {
+    let dir = TestDir::new();
+    dir.write("app.env", token_line(9100).1);
+    for format in ["text", "json", "sarif"] {
+        let (code, stderr) = run_into_closed_pipe(dir.path(), &["scan", "dir", ".", "-f", format]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        assert!(stderr.contains("finding"), "{format}: {stderr}");
+    }
+    // Errors still outrank findings.
+    let (code, stderr) = run_into_closed_pipe(dir.path(), &["scan", "dir", ".", "no-such-dir"]);
+    assert_eq!(code, 2, "{stderr}");
+    // A clean scan stays clean.
+    let clean = TestDir::new();
+    clean.write("main.rs", "fn main() {}\n");
+    let (code, stderr) = run_into_closed_pipe(clean.path(), &["scan", "dir", "."]);
+    assert_eq!(code, 0, "{stderr}");
+}

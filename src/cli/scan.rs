@@ -259,15 +259,24 @@ fn finish(
         Some(path) => write_to_file(path, |w| report.write(&outcome, &ctx, w))?,
         None => {
             let mut w = BufWriter::new(std::io::stdout().lock());
-            report.write(&outcome, &ctx, &mut w)?;
-            w.flush()?;
+            match report
+                .write(&outcome, &ctx, &mut w)
+                .and_then(|()| w.flush())
+            {
+                // The reader went away (`| head`): the report is cut short, but the scan's result is
+                // not, so the run still exits with the code it earned.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other?,
+            }
         }
     }
     args.verify
         .print_poc(&outcome.findings, args.show_secrets)?;
     if !args.quiet {
+        let mut err = std::io::stderr().lock();
         for line in summary::messages(&outcome) {
-            eprintln!("{line}");
+            // A closed stderr must not turn the earned exit code into a panic.
+            let _ = writeln!(err, "{line}");
         }
     }
     let status = Outcome::of_outcome_under(&outcome, fail_on).status(args.exit_code);
