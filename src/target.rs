@@ -45,12 +45,17 @@ impl GitTarget {
 
     /// Where a history scan of the repository at or above `path` over `selection` reads its config and
     /// ignore files from (a range's base; else the work tree), and the scanner configuration files the
-    /// range changes.
-    pub fn config(path: &Path, selection: &Selection) -> Result<(Trusted, Vec<ConfigChange>)> {
+    /// range changes. Those changes are listed by diffing whole trees; when that fails (a missing or
+    /// corrupt object), the failure is returned in place of the list, for the scan to report as an
+    /// error while it scans the rest.
+    pub fn config(
+        path: &Path,
+        selection: &Selection,
+    ) -> Result<(Trusted, Result<Vec<ConfigChange>>)> {
         let repo = crate::sources::git::open(path)?;
         Ok((
             trust::for_history(&repo, selection)?,
-            trust::config_changes(&repo, selection)?,
+            trust::config_changes(&repo, selection),
         ))
     }
 }

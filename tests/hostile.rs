@@ -671,3 +671,62 @@ fn a_closed_pipe_does_not_turn_findings_or_errors_into_success() {
     let (code, stderr) = run_into_closed_pipe(clean.path(), &["scan", "dir", "."]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// Removes the loose object `id` from the repository (as a disk error or a bad copy would).
+fn delete_loose_object(repo: &GitRepo, id: &str) {
+    let path = repo
+        .path()
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..]);
+    std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// A history of four commits whose second commit's tree `conf/keys` and third commit are then deleted;
+/// the fourth commit adds a secret. Returns the repository, the base commit, the deleted ids and the
+/// secret's path.
+fn repository_with_missing_objects() -> (GitRepo, String, [String; 2]) {
+    let (mut repo, base) = base_repo();
+    repo.write("conf/keys/a.env", token_line(9110).1);
+    repo.commit("keys");
+    let tree = repo.git(&["rev-parse", "HEAD:conf/keys"]);
+    repo.write("README", "hello\n");
+    let commit = repo.commit("readme");
+    repo.write("app.env", token_line(9111).1);
+    repo.commit("app");
+    delete_loose_object(&repo, &tree);
+    delete_loose_object(&repo, &commit);
+    (repo, base, [tree, commit])
+}
+
+#[test]
+fn a_missing_tree_or_commit_is_reported_and_the_rest_of_the_history_is_scanned() {
+    let (repo, base, [tree, commit]) = repository_with_missing_objects();
+    for range in [None, Some(format!("{base}..HEAD"))] {
+        let mut args = vec!["scan", "git", ".", "--format", "json"];
+        args.extend(["--report-path", "report.json"]);
+        if let Some(range) = &range {
+            args.extend(["--range", range.as_str()]);
+        }
+        let run = repo.cmd(&args).run();
+        assert_eq!(run.code(), 2, "{range:?}: {}", run.stderr());
+        assert!(run.stderr().contains(&commit), "{}", run.stderr());
+        // The report is written, with the errors and what the rest of the history holds.
+        let report = std::fs::read_to_string(repo.path().join("report.json")).expect("report");
+        let doc: serde_json::Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(doc["summary"]["complete"], false, "{doc}");
+        let errors = doc["errors"].to_string();
+        assert!(errors.contains(&commit), "{errors}");
+        let paths: Vec<&str> = (doc["findings"].as_array().unwrap().iter())
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert!(paths.contains(&"app.env"), "{range:?}: {doc}");
+        if range.is_none() {
+            // The tree is missing in the second commit: said so, naming it and its path.
+            assert!(
+                errors.contains(&tree) && errors.contains("conf/keys"),
+                "{errors}"
+            );
+        }
+    }
+}

@@ -24,7 +24,7 @@ use git2::{ObjectType, Oid, Repository, Tree};
 
 use crate::error::{Error, Result};
 use crate::finding::{fingerprint, Finding, GitProvenance};
-use crate::outcome::ScanOutcome;
+use crate::outcome::{ScanError, ScanOutcome};
 use crate::rules::Confidence;
 use crate::sources::git::{self as source, CommitMeta, Selection};
 
@@ -373,8 +373,24 @@ fn last_commits_touching(
 }
 
 /// Adds `changes` to `outcome`: a note each, and, when `gate`, a [`CONFIG_CHANGED_RULE`] finding each at
-/// the file (so that the scan exits 1 and the change is reviewed before it takes effect).
-pub fn report_config_changes(outcome: &mut ScanOutcome, changes: &[ConfigChange], gate: bool) {
+/// the file (so that the scan exits 1 and the change is reviewed before it takes effect). Changes that
+/// could not be listed are an error of the scan: it is incomplete.
+pub fn report_config_changes(
+    outcome: &mut ScanOutcome,
+    changes: &Result<Vec<ConfigChange>>,
+    gate: bool,
+) {
+    let changes = match changes {
+        Ok(changes) => changes,
+        Err(e) => {
+            outcome.errors.push(ScanError {
+                path: "<range>".into(),
+                message: format!("the scanner configuration files the range changes: {e}"),
+            });
+            outcome.stats.errors = outcome.errors.len() as u64;
+            return;
+        }
+    };
     for change in changes {
         outcome.notes.push(format!(
             "scanner configuration {} in the changes under scan: {} (it does not apply to this scan; \

@@ -433,13 +433,19 @@ impl Source for GitHistory {
         let is_range = matches!(self.selection, Selection::Range { .. });
         let threads = how.threads();
         let pool = thread_pool(threads)?;
-        let mut history = walk::walk_history(
+        let (mut history, unreadable) = walk::walk_history(
             &repo,
             &self.selection,
             is_range,
             &pool,
             &how.progress.commits,
         )?;
+        // What the walk could not read makes the scan incomplete; the rest is scanned.
+        let mut sink = sinks();
+        for (path, message) in unreadable {
+            sink.accept(Item::Error { path, message });
+        }
+        drop(sink);
         history.changes = if is_range {
             Changes::Range
         } else {

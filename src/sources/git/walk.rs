@@ -2,6 +2,7 @@
 //! (files whose blob differs from every parent's). Commits are diffed independently, in parallel on
 //! rayon's work-stealing pool, and merged parents first.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,10 +29,40 @@ struct CommitChanges {
     /// Range scans: the files the commit deleted, with their paths.
     deleted: Vec<(Oid, Vec<u8>)>,
     submodules: u64,
+    /// Subtrees that could not be read (missing or corrupt objects): what lies under them in this
+    /// commit was not diffed.
+    errors: Vec<String>,
 }
 
-/// Lists the selected commits, parents first.
-fn select_commits(repo: &Repository, selection: &Selection) -> Result<Vec<Oid>> {
+/// Something the walk could not read: where (a commit) and what went wrong. The walk goes on without it;
+/// the scan is then incomplete.
+pub(super) type WalkError = (String, String);
+
+/// Lists the selected commits, parents first. When libgit2's walk fails (a missing or corrupt commit in
+/// the history), the commits are walked again one by one: every commit that can be read is listed, and
+/// each that cannot is an error in `errors`.
+fn select_commits(
+    repo: &Repository,
+    selection: &Selection,
+    errors: &mut Vec<WalkError>,
+) -> Result<Vec<Oid>> {
+    match revwalk(repo, selection) {
+        Ok(commits) => Ok(commits),
+        Err(Error::Git(walk_error)) => {
+            let (tips, hidden) = tips(repo, selection, errors)?;
+            let before = errors.len();
+            let commits = walk_tolerantly(repo, &tips, &hidden, errors);
+            if errors.len() == before {
+                errors.push(("<history>".into(), walk_error));
+            }
+            Ok(commits)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The selected commits through libgit2's walk, parents first; fails on the first unreadable commit.
+fn revwalk(repo: &Repository, selection: &Selection) -> Result<Vec<Oid>> {
     let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(|e| git_err("revwalk", e))?;
@@ -74,6 +105,103 @@ fn select_commits(repo: &Repository, selection: &Selection) -> Result<Vec<Oid>> 
         .collect()
 }
 
+/// The commits a selection starts from and those whose history it excludes, for a walk that cannot
+/// lean on libgit2's. A ref whose object is missing is an error in `errors`; a ref to something that is
+/// not a commit (a tag of a blob) is left out, as libgit2's walk leaves it out.
+fn tips(
+    repo: &Repository,
+    selection: &Selection,
+    errors: &mut Vec<WalkError>,
+) -> Result<(Vec<Oid>, Vec<Oid>)> {
+    match selection {
+        Selection::AllRefs => {
+            let mut tips = Vec::new();
+            let refs = repo.references().map_err(|e| git_err("references", e))?;
+            for r in refs.flatten() {
+                let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+                let listed = ["refs/heads/", "refs/tags/", "refs/remotes/"];
+                if !listed.iter().any(|p| name.starts_with(p)) {
+                    continue;
+                }
+                match r.peel(ObjectType::Commit) {
+                    Ok(commit) => tips.push(commit.id()),
+                    Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                        errors.push((name, format!("{}; not scanned", e.message())))
+                    }
+                    Err(_) => {} // not a commit
+                }
+            }
+            tips.extend(repo.head().ok().and_then(|h| h.target()));
+            Ok((tips, Vec::new()))
+        }
+        Selection::Refs(refs) => {
+            let tips = refs.iter().map(|r| resolve_commit(repo, r));
+            Ok((tips.collect::<Result<_>>()?, Vec::new()))
+        }
+        Selection::Range { include, exclude } => {
+            let hidden = exclude.iter().map(|ex| resolve_commit(repo, ex));
+            let hidden = hidden.collect::<Result<_>>()?;
+            Ok((vec![resolve_commit(repo, include)?], hidden))
+        }
+    }
+}
+
+/// Every commit reachable from `tips` and not from `hidden`, parents first, read one by one: a commit
+/// that cannot be read is an error in `errors`, and the history behind it (reachable only through it)
+/// is not listed. Its children still are; they are diffed against the parents that can be read.
+fn walk_tolerantly(
+    repo: &Repository,
+    tips: &[Oid],
+    hidden: &[Oid],
+    errors: &mut Vec<WalkError>,
+) -> Vec<Oid> {
+    let mut excluded = HashSet::new();
+    if !hidden.is_empty() {
+        let mut stack = hidden.to_vec();
+        while let Some(oid) = stack.pop() {
+            if !excluded.insert(oid) {
+                continue;
+            }
+            match repo.find_commit(oid) {
+                Ok(c) => stack.extend(c.parent_ids()),
+                Err(e) => errors.push(unreadable_commit(oid, &e)),
+            }
+        }
+    }
+    // Depth-first, each commit listed once all its parents are (a post-order): parents first.
+    let mut order = Vec::new();
+    let mut visited = excluded;
+    let mut stack: Vec<(Oid, bool)> = tips.iter().rev().map(|&t| (t, false)).collect();
+    while let Some((oid, parents_done)) = stack.pop() {
+        if parents_done {
+            order.push(oid);
+            continue;
+        }
+        if !visited.insert(oid) {
+            continue;
+        }
+        match repo.find_commit(oid) {
+            Ok(c) => {
+                stack.push((oid, true));
+                let parents: Vec<Oid> = c.parent_ids().collect();
+                stack.extend(parents.into_iter().rev().map(|p| (p, false)));
+            }
+            Err(e) => errors.push(unreadable_commit(oid, &e)),
+        }
+    }
+    order
+}
+
+fn unreadable_commit(oid: Oid, e: &git2::Error) -> WalkError {
+    (
+        format!("commit {oid}"),
+        format!(
+            "{}; it and the history reachable only through it were not scanned",
+            e.message()
+        ),
+    )
+}
+
 /// What one commit adds: files whose blob differs from its first parent's and, for merges, from every
 /// other parent's too. `record_old_sides` keeps what each change replaced and what the commit deleted.
 fn commit_changes(repo: &Repository, oid: Oid, record_old_sides: bool) -> Result<CommitChanges> {
@@ -90,8 +218,9 @@ fn commit_changes(repo: &Repository, oid: Oid, record_old_sides: bool) -> Result
         changes: Vec::new(),
         deleted: record_old_sides.then(Vec::new),
         submodules: 0,
+        errors: Vec::new(),
     };
-    diff.diff(parents.first(), &tree)?;
+    diff.diff(parents.first(), &tree);
     let in_other_parent = |c: &Change, p: &Tree<'_>| {
         let path = String::from_utf8_lossy(&c.path);
         p.get_path(Path::new(path.as_ref())).ok().map(|e| e.id())
@@ -117,6 +246,7 @@ fn commit_changes(repo: &Repository, oid: Oid, record_old_sides: bool) -> Result
         changes,
         deleted: diff.deleted.unwrap_or_default(),
         submodules: diff.submodules,
+        errors: diff.errors,
     })
 }
 
@@ -131,18 +261,26 @@ pub(super) fn walk_history(
     record_old_sides: bool,
     pool: &rayon::ThreadPool,
     walked: &AtomicU64,
-) -> Result<History> {
+) -> Result<(History, Vec<WalkError>)> {
     let mut history = History {
         shallow: repo.is_shallow(),
         ..History::default()
     };
-    let commits = select_commits(repo, selection)?;
+    let mut errors = Vec::new();
+    let commits = select_commits(repo, selection, &mut errors)?;
     let git_dir = repo.path();
-    let diffed = pool.install(|| diff_commits(git_dir, &commits, record_old_sides, walked))?;
-    for commit in diffed {
-        record(&mut history, commit);
+    let diffed = pool.install(|| diff_commits(git_dir, &commits, record_old_sides, walked));
+    for (oid, commit) in commits.iter().zip(diffed) {
+        match commit {
+            Ok(mut commit) => {
+                let at = format!("commit {oid}");
+                errors.extend(commit.errors.drain(..).map(|e| (at.clone(), e)));
+                record(&mut history, commit);
+            }
+            Err(e) => errors.push((format!("commit {oid}"), e.to_string())),
+        }
     }
-    Ok(history)
+    Ok((history, errors))
 }
 
 /// Diffs `commits` in parallel on the current pool; the result keeps their order.
@@ -151,7 +289,7 @@ fn diff_commits(
     commits: &[Oid],
     record_old_sides: bool,
     walked: &AtomicU64,
-) -> Result<Vec<CommitChanges>> {
+) -> Vec<Result<CommitChanges>> {
     commits
         .par_iter()
         .with_min_len(32)
@@ -220,6 +358,8 @@ struct TreeDiff<'r> {
     /// Deleted files, when asked for.
     deleted: Option<Vec<(Oid, Vec<u8>)>>,
     submodules: u64,
+    /// Subtrees that could not be read.
+    errors: Vec<String>,
 }
 
 fn is_tree(e: &TreeEntry<'_>) -> bool {
@@ -229,7 +369,8 @@ fn is_tree(e: &TreeEntry<'_>) -> bool {
 impl TreeDiff<'_> {
     /// Records every file of `new` whose blob differs from `old` at the same path, descending only into
     /// subtrees whose ids differ. Both trees are sorted, so they are merged in one pass without lookups.
-    fn diff(&mut self, old: Option<&Tree<'_>>, new: &Tree<'_>) -> Result<()> {
+    /// A subtree that cannot be read is recorded in `errors` and the rest is still diffed.
+    fn diff(&mut self, old: Option<&Tree<'_>>, new: &Tree<'_>) {
         let mut olds = old.map(|t| t.iter()).into_iter().flatten().peekable();
         for entry in new.iter() {
             let tree = is_tree(&entry);
@@ -256,28 +397,30 @@ impl TreeDiff<'_> {
             }
             let len = self.prefix.len();
             self.push_name(entry.name_bytes());
-            let done = self.entry(old_entry.as_ref(), &entry);
+            self.entry(old_entry.as_ref(), &entry);
             self.prefix.truncate(len);
-            done?;
         }
         for gone in olds {
             self.record_deleted(&gone);
         }
-        Ok(())
     }
 
     /// Compares one entry of the new tree (whose path is `self.prefix`) with the old tree's entry of the
     /// same name.
-    fn entry(&mut self, old: Option<&TreeEntry<'_>>, entry: &TreeEntry<'_>) -> Result<()> {
+    fn entry(&mut self, old: Option<&TreeEntry<'_>>, entry: &TreeEntry<'_>) {
         match entry.kind() {
-            Some(ObjectType::Tree) => {
-                let sub = self.repo.find_tree(entry.id()).map_err(|e| {
-                    let path = String::from_utf8_lossy(&self.prefix);
-                    git_err(&format!("tree {} ({path})", entry.id()), e)
-                })?;
-                let old_sub = old.and_then(|o| self.repo.find_tree(o.id()).ok());
-                self.diff(old_sub.as_ref(), &sub)?;
-            }
+            Some(ObjectType::Tree) => match self.repo.find_tree(entry.id()) {
+                Ok(sub) => {
+                    let old_sub = old.and_then(|o| self.repo.find_tree(o.id()).ok());
+                    self.diff(old_sub.as_ref(), &sub);
+                }
+                Err(e) => self.errors.push(format!(
+                    "tree {} ({}): {}; the files under it were not scanned",
+                    entry.id(),
+                    String::from_utf8_lossy(&self.prefix),
+                    e.message()
+                )),
+            },
             Some(ObjectType::Blob) if is_file_mode(entry.filemode()) => {
                 let old_blob = old
                     .filter(|o| o.kind() == Some(ObjectType::Blob))
@@ -296,7 +439,6 @@ impl TreeDiff<'_> {
             Some(ObjectType::Commit) if old.is_none() => self.submodules += 1,
             _ => {}
         }
-        Ok(())
     }
 
     fn push_name(&mut self, name: &[u8]) {
