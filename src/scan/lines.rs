@@ -209,3 +209,64 @@ fn scan_regions(
         out.push(m);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    fn found(engine: &Engine, memory: &LineMemory, bytes: &[u8]) -> Vec<(String, Range<usize>)> {
+        let (mut scratch, mut sparse, mut out) = (engine.scratch(), Vec::new(), Vec::new());
+        memory.scan(engine, 7, bytes, &mut scratch, &mut sparse, &mut out);
+        out.iter()
+            .map(|m| (engine.rule(m.rule).id.clone(), m.secret.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn later_versions_are_scanned_where_lines_are_new_with_offsets_into_the_whole_blob() {
+        let rules = RuleSet::builtin().unwrap();
+        let example = rules.get("github-pat-classic").unwrap().examples[0].to_string();
+        let engine = Engine::new(rules);
+        let memory = LineMemory::new();
+        let body: String = (0..40).map(|i| format!("setting_{i} = {i}\n")).collect();
+        assert_eq!(found(&engine, &memory, body.as_bytes()), vec![]);
+
+        // v2 adds the example near the end: only that run is scanned, its offsets point into v2
+        let v2 = format!("{body}{example}\n");
+        let hits = found(&engine, &memory, v2.as_bytes());
+        assert!(!hits.is_empty(), "{example}");
+        for (_, span) in &hits {
+            assert!(
+                example.contains(&v2[span.clone()]),
+                "{:?}",
+                &v2[span.clone()]
+            );
+            assert!(span.start >= body.len());
+        }
+        // a line that held a match is not remembered: the next version still finds it
+        let v3 = format!("# moved\n{v2}");
+        let again = found(&engine, &memory, v3.as_bytes());
+        let shifted: Vec<(String, Range<usize>)> = hits
+            .into_iter()
+            .map(|(r, s)| (r, s.start + 8..s.end + 8))
+            .collect();
+        assert_eq!(again, shifted);
+    }
+
+    #[test]
+    fn runs_of_new_lines_widen_by_the_context_and_merge() {
+        let lines: Vec<Line> = (0..20)
+            .map(|i| Line {
+                start: i * 10,
+                end: i * 10 + 10,
+                hash: i as u64,
+            })
+            .collect();
+        let mut new = vec![false; 20];
+        new[5] = true;
+        new[8] = true; // within 2 × CONTEXT_LINES of line 5: one region
+        new[19] = true;
+        assert_eq!(new_regions(&lines, &new), vec![30..110, 170..200]);
+    }
+}

@@ -312,3 +312,75 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::Progress;
+
+    /// Writes down what it is handed: `blob PATH LEN`, `skipped PATH REASON`, `error PATH`.
+    struct Record<'a>(&'a Mutex<Vec<String>>);
+
+    impl Sink for Record<'_> {
+        fn accept(&mut self, item: Item<'_>) {
+            let line = match item {
+                Item::Blob {
+                    origin: Origin::Path(p),
+                    bytes,
+                } => format!("blob {p} {}", bytes.len()),
+                Item::Skipped {
+                    origin: Origin::Path(p),
+                    reason,
+                } => format!("skipped {p} {reason:?}"),
+                Item::Error { path, .. } => format!("error {path}"),
+                other => format!("unexpected {other:?}"),
+            };
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    fn enumerate(roots: &[PathBuf], max_file_size: u64) -> Vec<String> {
+        let seen = Mutex::new(Vec::new());
+        let progress = Progress::default();
+        let how = Enumerate {
+            threads: 2,
+            max_file_size,
+            progress: &progress,
+        };
+        let source = Dir {
+            roots: roots.to_vec(),
+            no_ignore: false,
+        };
+        let sinks = || -> Box<dyn Sink + '_> { Box::new(Record(&seen)) };
+        source.enumerate(&how, &sinks).unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        seen
+    }
+
+    #[test]
+    fn a_directory_yields_content_skips_and_errors_at_their_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(".env"), "KEY=value\n").unwrap();
+        std::fs::write(root.join("image.bin"), b"\x89PNG\0\x01").unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/big.txt"), "x".repeat(64)).unwrap();
+        let mut expected = vec![
+            "blob .env 10",
+            "skipped image.bin Binary",
+            "skipped sub/big.txt TooLarge",
+        ];
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(".env", root.join("link")).unwrap();
+            expected.push("skipped link Symlink");
+        }
+        expected.sort();
+        assert_eq!(enumerate(&[root.to_path_buf()], 32), expected);
+
+        let missing = root.join("missing");
+        let seen = enumerate(std::slice::from_ref(&missing), 32);
+        assert_eq!(seen, vec![format!("error {}", missing.display())]);
+    }
+}
