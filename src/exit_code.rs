@@ -2,7 +2,7 @@
 //! An error outranks findings, because a scan that could not read everything has not shown the tree is
 //! clean. The CLI turns an [`ExitCode`] into the process status; it never decides one itself.
 
-use crate::finding::VerifyStatus;
+use crate::finding::{VerifyStatus, CONFIG_CHANGED_RULE};
 use crate::outcome::ScanOutcome;
 
 /// Which findings fail a run (`--fail-on`).
@@ -41,7 +41,8 @@ impl ExitCode {
     }
 
     /// How a scan ended under `fail_on`: errors outrank findings; under [`FailOn::Live`] only live
-    /// findings count, and a verification that failed counts as an error.
+    /// findings count (and changes to the scanner's configuration, which no provider can verify), and a
+    /// verification that failed counts as an error.
     pub fn of_outcome_under(outcome: &ScanOutcome, fail_on: FailOn) -> Self {
         match fail_on {
             FailOn::Any => Self::of_outcome(outcome),
@@ -53,9 +54,12 @@ impl ExitCode {
                         .filter(|f| f.verification.as_ref().is_some_and(|v| v.status == s))
                         .count()
                 };
+                let config_changes = (outcome.findings.iter())
+                    .filter(|f| f.rule_id == CONFIG_CHANGED_RULE)
+                    .count();
                 Self::of_counts(
                     outcome.errors.len() + status(VerifyStatus::Error),
-                    status(VerifyStatus::Live),
+                    status(VerifyStatus::Live) + config_changes,
                 )
             }
         }
@@ -161,5 +165,10 @@ mod tests {
             under(&outcome(&[VerifyStatus::Live, VerifyStatus::Error])),
             Error
         );
+        // A change to the scanner's configuration has no provider to ask: it still fails.
+        let mut changed = outcome(&[VerifyStatus::Invalid]);
+        changed.findings[0].rule_id = crate::finding::CONFIG_CHANGED_RULE.into();
+        changed.findings[0].verification = None;
+        assert_eq!(under(&changed), Findings);
     }
 }

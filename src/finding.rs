@@ -157,6 +157,11 @@ impl Finding {
     }
 }
 
+/// The rule id of the finding a range scan reports for each change to the scanner's own configuration
+/// (see `config::trust`). It is not a secret: no provider can call it live, so `--fail-on live` still
+/// fails on it (a merged change to the configuration could silence later live findings).
+pub const CONFIG_CHANGED_RULE: &str = "scanner-config-changed";
+
 /// The fingerprint of a finding: stable when lines move, different per rule, path and secret.
 pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
     let mut h = Sha256::new();

@@ -406,6 +406,9 @@ fn a_range_that_changes_scanner_configuration_says_so_and_fails() {
         "{}",
         text.stdout()
     );
+    // Failing only on live secrets still fails on a change to the gate itself.
+    let run = repo.scan_range(&base, &["--verify", "--fail-on", "live"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
     // A CI that reviews such changes elsewhere (CODEOWNERS) can turn the gate off on the command line.
     let run = repo.scan_range(&base, &["--allow-config-changes"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());

@@ -30,8 +30,7 @@ use crate::sources::git::{self as source, CommitMeta, Selection};
 
 use super::discover::{relative_to, ConfigStore, WorkTree, CONFIG_FILE_NAMES, MAX_CONFIG_BYTES};
 
-/// The rule id of the finding a range scan reports for each scanner configuration file it changes.
-pub const CONFIG_CHANGED_RULE: &str = "scanner-config-changed";
+pub use crate::finding::CONFIG_CHANGED_RULE;
 
 /// The config and ignore files at the root of one commit's tree, read once (the store holds no
 /// repository handle). A file that cannot be used (a link, not UTF-8) is an error only when it is asked
