@@ -212,61 +212,67 @@ impl Scanner {
                 stats.suppressed += 1;
                 continue;
             }
-            let (start, end) = if rule.is_path_only() {
-                (
-                    locate::Position { line: 1, column: 1 },
-                    locate::Position { line: 1, column: 1 },
-                )
-            } else {
-                (
-                    locate::position(bytes, m.secret.start),
-                    locate::position(bytes, m.secret.end),
-                )
-            };
-            findings.push(Finding {
-                rule_id: rule.id.clone(),
-                rule_name: rule.name.clone(),
-                description: rule.description.clone(),
-                confidence: rule.confidence,
-                path: String::new(),
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                redacted: if rule.is_path_only() {
-                    "(the file itself)".into()
-                } else {
-                    redact(secret)
-                },
-                secret: None,
-                entropy: (m.entropy * 100.0).round() / 100.0,
-                fingerprint: String::new(),
-                decoded: m.decoded.as_ref().map(|d| d.encoding.clone()),
-                related: m.related.first().map(|p| self.related_part(bytes, p)),
-                also_related: m
-                    .related
-                    .iter()
-                    .skip(1)
-                    .map(|p| self.related_part(bytes, p))
-                    .collect(),
-                git: None,
-                verification: None,
-                context: if self.options.keep_context {
-                    let around = window::keyword_window(
-                        bytes,
-                        m.matched.start,
-                        m.matched.end,
-                        false,
-                        CONTEXT_LINES,
-                    );
-                    bytes[around].to_vec()
-                } else {
-                    Vec::new()
-                },
-                secret_bytes: secret.to_vec(),
-                rule_index: m.rule,
-            });
+            findings.push(self.draft(bytes, m, secret));
         }
+    }
+
+    /// The finding one match makes in `bytes`, its path and fingerprint left empty; `secret` is the
+    /// match's secret (decoded when it was found by decoding).
+    fn draft(&self, bytes: &[u8], m: &RawMatch, secret: &[u8]) -> Finding {
+        let rule = self.engine.rule(m.rule);
+        let (start, end) = if rule.is_path_only() {
+            (
+                locate::Position { line: 1, column: 1 },
+                locate::Position { line: 1, column: 1 },
+            )
+        } else {
+            (
+                locate::position(bytes, m.secret.start),
+                locate::position(bytes, m.secret.end),
+            )
+        };
+        Finding {
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            description: rule.description.clone(),
+            confidence: rule.confidence,
+            path: String::new(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            redacted: if rule.is_path_only() {
+                "(the file itself)".into()
+            } else {
+                redact(secret)
+            },
+            secret: None,
+            entropy: (m.entropy * 100.0).round() / 100.0,
+            fingerprint: String::new(),
+            decoded: m.decoded.as_ref().map(|d| d.encoding.clone()),
+            related: m.related.first().map(|p| self.related_part(bytes, p)),
+            also_related: m
+                .related
+                .iter()
+                .skip(1)
+                .map(|p| self.related_part(bytes, p))
+                .collect(),
+            git: None,
+            verification: None,
+            context: self.context(bytes, m),
+            secret_bytes: secret.to_vec(),
+            rule_index: m.rule,
+        }
+    }
+
+    /// The lines around a match, when the scan keeps them for verification.
+    fn context(&self, bytes: &[u8], m: &RawMatch) -> Vec<u8> {
+        if !self.options.keep_context {
+            return Vec::new();
+        }
+        let around =
+            window::keyword_window(bytes, m.matched.start, m.matched.end, false, CONTEXT_LINES);
+        bytes[around].to_vec()
     }
 
     /// One companion part of a composite finding: its rule, position and redacted value.
