@@ -24,8 +24,9 @@ pub struct ScanStats {
     pub files_scanned: u64,
     /// Bytes of content scanned.
     pub bytes_scanned: u64,
-    /// Files skipped as binary.
-    pub skipped_binary: u64,
+    /// Files (or blobs) that looked binary (a NUL byte in their first 8 KiB), scanned as UTF-16 text or
+    /// as their printable runs; counted in `files_scanned` too.
+    pub binary_as_text: u64,
     /// Files skipped as larger than the size limit.
     pub skipped_too_large: u64,
     /// Symbolic links not followed.
@@ -46,7 +47,7 @@ impl ScanStats {
     pub fn add(&mut self, other: &ScanStats) {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
-        self.skipped_binary += other.skipped_binary;
+        self.binary_as_text += other.binary_as_text;
         self.skipped_too_large += other.skipped_too_large;
         self.skipped_symlinks += other.skipped_symlinks;
         self.suppressed += other.suppressed;
@@ -55,7 +56,7 @@ impl ScanStats {
 
     /// Files skipped for any reason.
     pub fn skipped(&self) -> u64 {
-        self.skipped_binary + self.skipped_too_large + self.skipped_symlinks
+        self.skipped_too_large + self.skipped_symlinks
     }
 }
 

@@ -733,3 +733,78 @@ fn a_missing_tree_or_commit_is_reported_and_the_rest_of_the_history_is_scanned()
         }
     }
 }
+
+// ---- text cannot hide in binary-looking files ----
+
+/// `text` in UTF-16 of the given byte order, with or without a byte-order mark.
+fn utf16(text: &str, little_endian: bool, bom: bool) -> Vec<u8> {
+    let units = bom.then_some(0xFEFF).into_iter().chain(text.encode_utf16());
+    units
+        .flat_map(|u| {
+            if little_endian {
+                u.to_le_bytes()
+            } else {
+                u.to_be_bytes()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_nul_byte_or_utf16_does_not_hide_a_secret() {
+    let dir = TestDir::new();
+    // One NUL byte up front, then text: the text is scanned, at its line in the file.
+    let mut nul = b"\0header\n".to_vec();
+    nul.extend_from_slice(token_line(9120).1.as_bytes());
+    dir.write("nul.env", nul);
+    // A real binary with a token inside (as `strings` would show it).
+    let mut bin: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    // Lines count the file's own newline bytes, as `grep -a -n` does.
+    let bin_line = 1 + bin.iter().filter(|&&b| b == b'\n').count() as u64;
+    bin.extend_from_slice(token_line(9121).1.as_bytes());
+    bin.extend((0..=255u8).rev().cycle().take(3000));
+    dir.write("app.bin", bin);
+    // UTF-16 as Windows tools save it: LE with a mark, BE without one, LE without one.
+    let text = |seed| format!("# settings\r\n{}", token_line(seed).1);
+    dir.write("le.env", utf16(&text(9122), true, true));
+    dir.write("be.env", utf16(&text(9123), false, false));
+    dir.write("le-nobom.env", utf16(&text(9124), true, false));
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let mut found = run.findings();
+    found.sort();
+    let at = |p: &str, line| (p.to_string(), line, "github-pat-classic".to_string());
+    assert_eq!(
+        found,
+        vec![
+            at("app.bin", bin_line),
+            at("be.env", 2),
+            at("le-nobom.env", 2),
+            at("le.env", 2),
+            at("nul.env", 2)
+        ],
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(run.code(), 1);
+    // The same from standard input.
+    let run = TestCommand::new(&["scan", "stdin", "--format", "json"])
+        .stdin(utf16(&text(9125), true, true))
+        .run();
+    assert_secret_found(&run, "<stdin>");
+}
+
+#[test]
+fn binary_looking_files_in_history_and_ranges_are_scanned() {
+    let (mut repo, base) = base_repo();
+    repo.write("win.env", utf16(&token_line(9130).1, true, true));
+    let mut nul = b"\0".to_vec();
+    nul.extend_from_slice(token_line(9131).1.as_bytes());
+    repo.write("data.dat", nul);
+    repo.commit("add");
+    let run = repo.scan_range(&base, &[]);
+    assert_secret_found(&run, "win.env");
+    assert_secret_found(&run, "data.dat");
+    let run = repo.cmd(&["scan", "git", ".", "--format", "json"]).run();
+    assert_secret_found(&run, "win.env");
+    assert_secret_found(&run, "data.dat");
+}

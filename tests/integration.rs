@@ -156,12 +156,17 @@ fn binary_and_large_files_are_skipped_and_counted() {
             "json",
         ])
         .run();
-    assert_eq!(run.code(), 0, "{}", run.stdout());
+    // The binary file's text is scanned (its token is found); the large file is skipped.
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    assert_eq!(
+        run.findings(),
+        vec![("blob.bin".into(), 1, "github-pat-classic".into())]
+    );
     let s = &run.json()["summary"];
-    assert_eq!(s["skipped_binary"], 1);
+    assert_eq!(s["binary_as_text"], 1);
     assert_eq!(s["skipped_too_large"], 1);
-    assert_eq!(s["files_scanned"], 1);
-    assert!(run.stderr().contains("2 skipped"), "{}", run.stderr());
+    assert_eq!(s["files_scanned"], 2);
+    assert!(run.stderr().contains("1 skipped"), "{}", run.stderr());
 }
 
 #[cfg(unix)]
@@ -390,7 +395,7 @@ fn json_report_schema() {
         "bytes_scanned",
         "findings",
         "errors",
-        "skipped_binary",
+        "binary_as_text",
         "suppressed",
         "duration_secs",
         "complete",

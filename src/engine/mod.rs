@@ -21,6 +21,7 @@ pub mod prefilter;
 pub mod published;
 pub mod selftest;
 mod settle;
+pub mod text;
 pub mod verdict;
 pub mod window;
 

@@ -57,9 +57,6 @@ pub fn verification_line(outcome: &ScanOutcome) -> Option<String> {
 /// `keyhound: scanned 4812 files (48.2 MB) in 210ms: 3 findings, 12 skipped, 0 suppressed, 0 errors`
 pub fn summary_line(stats: &ScanStats) -> String {
     let mut skipped = Vec::new();
-    if stats.skipped_binary > 0 {
-        skipped.push(format!("{} binary", stats.skipped_binary));
-    }
     if stats.skipped_too_large > 0 {
         skipped.push(format!("{} too large", stats.skipped_too_large));
     }
@@ -72,9 +69,13 @@ pub fn summary_line(stats: &ScanStats) -> String {
         format!(" ({})", skipped.join(", "))
     };
     format!(
-        "keyhound: scanned {} files ({}) in {}: {} finding{}, {} skipped{}, {} suppressed, {} error{}",
+        "keyhound: scanned {} files ({}{}) in {}: {} finding{}, {} skipped{}, {} suppressed, {} error{}",
         stats.files_scanned,
         human_bytes(stats.bytes_scanned),
+        match stats.binary_as_text {
+            0 => String::new(),
+            n => format!("; {n} binary, read as text"),
+        },
         format_duration(stats.duration_secs),
         stats.findings,
         if stats.findings == 1 { "" } else { "s" },
@@ -143,13 +144,17 @@ mod tests {
             files_scanned: 1,
             findings: 1,
             errors: 1,
-            skipped_binary: 2,
+            binary_as_text: 2,
+            skipped_too_large: 2,
             skipped_symlinks: 1,
             ..ScanStats::default()
         };
         let line = summary_line(&stats);
+        assert!(line.contains("(0 B; 2 binary, read as text)"), "{line}");
         assert!(
-            line.ends_with(": 1 finding, 3 skipped (2 binary, 1 symlinks), 0 suppressed, 1 error"),
+            line.ends_with(
+                ": 1 finding, 3 skipped (2 too large, 1 symlinks), 0 suppressed, 1 error"
+            ),
             "{line}"
         );
     }

@@ -14,6 +14,7 @@ use std::time::Instant;
 use git2::Oid;
 
 use crate::engine::overlap::{self, Contender};
+use crate::engine::text::{self, BinaryText};
 use crate::engine::{locate, window, Engine, RawMatch, Scratch};
 use crate::error::Result;
 use crate::finding::{fingerprint, redact, Finding, RelatedPart};
@@ -368,6 +369,8 @@ struct Worker<'a> {
     scratch: Scratch,
     matches: Vec<RawMatch>,
     sparse: Vec<u8>,
+    /// The text of a blob that looks binary.
+    text: Vec<u8>,
     lines: &'a LineMemory,
     progress: &'a Progress,
     local: Collected,
@@ -386,6 +389,7 @@ impl<'a> Worker<'a> {
             scratch: scanner.engine.scratch(),
             matches: Vec::new(),
             sparse: Vec::new(),
+            text: Vec::new(),
             lines,
             progress,
             local: Collected::default(),
@@ -393,16 +397,17 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// Content found at `path`: every rule, then placed there.
-    fn scan_at(&mut self, path: &str, bytes: &[u8]) {
+    /// Content found at `path`: every rule over `scanned`, then placed there and located in `located`
+    /// (the same bytes, or text of the same length whose offsets are the file's).
+    fn scan_at(&mut self, path: &str, scanned: &[u8], located: &[u8]) {
         self.matches.clear();
         let engine = &self.scanner.engine;
         engine.scan_path(path, &mut self.matches);
-        engine.scan(path, bytes, &mut self.scratch, &mut self.matches);
+        engine.scan(path, scanned, &mut self.scratch, &mut self.matches);
         if !self.matches.is_empty() {
             self.scanner.make_findings(
                 path,
-                bytes,
+                located,
                 &self.matches,
                 &mut self.local.findings,
                 &mut self.local.stats,
@@ -426,6 +431,22 @@ impl<'a> Worker<'a> {
             let mut found = Vec::new();
             self.scanner
                 .draft_findings(bytes, &self.matches, &mut found, &mut self.local.stats);
+            if !found.is_empty() {
+                self.local.drafts.insert(id, found);
+            }
+        }
+    }
+
+    /// A git blob's text (see [`text::binary_text`]), scanned whole (its lines are not remembered),
+    /// drafted from `located`, and kept for placement.
+    fn scan_whole_blob(&mut self, id: Oid, scanned: &[u8], located: &[u8]) {
+        self.matches.clear();
+        let engine = &self.scanner.engine;
+        engine.scan_any_path(scanned, &mut self.scratch, &mut self.matches);
+        if !self.matches.is_empty() {
+            let mut found = Vec::new();
+            self.scanner
+                .draft_findings(located, &self.matches, &mut found, &mut self.local.stats);
             if !found.is_empty() {
                 self.local.drafts.insert(id, found);
             }
@@ -457,14 +478,30 @@ impl Sink for Worker<'_> {
                 self.local.stats.bytes_scanned += len;
                 self.progress.blobs.fetch_add(1, Ordering::Relaxed);
                 self.progress.bytes.fetch_add(len, Ordering::Relaxed);
-                match origin {
-                    Origin::Path(path) => self.scan_at(&path, bytes),
-                    Origin::Git { id, lineage } => self.scan_blob(id, lineage, bytes),
+                let mut text = std::mem::take(&mut self.text);
+                match text::binary_text(bytes, &mut text) {
+                    None => match origin {
+                        Origin::Path(path) => self.scan_at(&path, bytes, bytes),
+                        Origin::Git { id, lineage } => self.scan_blob(id, lineage, bytes),
+                    },
+                    Some(kind) => {
+                        self.local.stats.binary_as_text += 1;
+                        // UTF-16 is located in its decoded text; printable runs lie where they are
+                        // in the file (the secrets are the same bytes in both).
+                        let located = match kind {
+                            BinaryText::Utf16 => &text[..],
+                            BinaryText::Printable => bytes,
+                        };
+                        match origin {
+                            Origin::Path(path) => self.scan_at(&path, &text, located),
+                            Origin::Git { id, .. } => self.scan_whole_blob(id, &text, located),
+                        }
+                    }
                 }
+                self.text = text;
             }
             Item::Skipped { origin, reason } => {
                 match reason {
-                    SkipReason::Binary => self.local.stats.skipped_binary += 1,
                     SkipReason::TooLarge => self.local.stats.skipped_too_large += 1,
                     SkipReason::Symlink => {
                         self.local.stats.skipped_symlinks += 1;

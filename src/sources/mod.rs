@@ -38,8 +38,6 @@ pub enum Origin {
 /// Why an entry's content was not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipReason {
-    /// It contains a NUL byte in its first 8 KiB.
-    Binary,
     /// It is larger than `--max-file-size`.
     TooLarge,
     /// It is a symbolic link (links are not followed, so loops cannot occur).
@@ -105,7 +103,8 @@ impl Enumerate<'_> {
         }
     }
 
-    /// Why `bytes` is not scanned, if it is not: larger than the limit, or binary.
+    /// Why `bytes` is not scanned, if it is not: larger than the limit. (Content that looks binary is
+    /// scanned: the scanner reads the text in it.)
     pub fn skip(&self, bytes: &[u8]) -> Option<SkipReason> {
         skip_reason(bytes, self.max_file_size)
     }
@@ -139,21 +138,7 @@ pub trait Source {
     fn enumerate(&self, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated>;
 }
 
-/// How many bytes are sniffed for a NUL to call a file binary (as git does).
-pub const BINARY_SNIFF_LEN: usize = 8192;
-
-/// Why `bytes` is not scanned under a size limit of `max_size`, if it is not: too large, or binary.
+/// Why `bytes` is not scanned under a size limit of `max_size`, if it is not: too large.
 pub fn skip_reason(bytes: &[u8], max_size: u64) -> Option<SkipReason> {
-    if bytes.len() as u64 > max_size {
-        Some(SkipReason::TooLarge)
-    } else if looks_binary(bytes) {
-        Some(SkipReason::Binary)
-    } else {
-        None
-    }
-}
-
-/// True when `bytes` looks binary: a NUL byte near the start.
-pub fn looks_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF_LEN)]).is_some()
+    (bytes.len() as u64 > max_size).then_some(SkipReason::TooLarge)
 }

@@ -321,7 +321,7 @@ pub fn is_file_mode(mode: i32) -> bool {
 }
 
 /// Reads blob `id` (introduced first at path `lineage`) and hands it to `sink`: as content, as skipped
-/// (larger than the limit, or binary), or as an error reported at `error_path`.
+/// (larger than the limit), or as an error reported at `error_path`.
 pub(super) fn read_blob(
     repo: &Repository,
     id: Oid,
