@@ -1,5 +1,7 @@
-//! Suppression of values that are obviously not secrets: placeholders, templates, variable references and
-//! degenerate strings. Applied to every rule's captured secret before it becomes a finding.
+//! Recognising values that are obviously not secrets: placeholders, templates, variable references and
+//! degenerate strings (checked on every rule's captured secret), and, for generic rules only, values
+//! that are something else: code, identifiers, numbers, paths ([`not_a_secret_value`]). The gates in
+//! [`super::gate`] call these and say which one dropped a value.
 
 /// Words (lowercase) that mark a documentation or template value. They count only as words of the value
 /// (see [`contains_word`]): `Todo` inside a random token (`…HtutoDoiS…`) is chance, not a marker.

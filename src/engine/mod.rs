@@ -112,7 +112,8 @@ impl Pass<'_> {
 }
 
 impl Engine {
-    /// Builds the engine (the keyword automaton; regexes compile lazily).
+    /// Builds the engine over `rules`. The keyword automaton, the path-rule set and built-in rules'
+    /// regexes are built the first time a scan needs them.
     pub fn new(rules: RuleSet) -> Self {
         let prefilter = Prefilter::new(&rules);
         let path_only = rules

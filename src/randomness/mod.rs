@@ -112,13 +112,13 @@ pub fn estimate(value: &[u8]) -> Randomness {
     // cost[i]: cheapest bits for value[..i]
     let mut cost = vec![f64::INFINITY; n + 1];
     cost[0] = 0.0;
-    let mut word = [0u8; MAX_WORD];
     for i in 0..n {
         if !cost[i].is_finite() {
             continue;
         }
+        let from = cost[i];
         let mut relax = |end: usize, bits: f64| {
-            let c = cost[i] + bits;
+            let c = from + bits;
             if c < cost[end] {
                 cost[end] = c;
             }
@@ -126,47 +126,8 @@ pub fn estimate(value: &[u8]) -> Randomness {
         // one character by brute force; a separator between words is one of a handful
         let sep = matches!(value[i], b'_' | b'-' | b'.' | b' ' | b'/' | b':');
         relax(i + 1, if sep { 2.0 } else { brute });
-        // dictionary words, with case and leetspeak variants
-        let mut leet = 0u32;
-        for len in 1..=MAX_WORD.min(n - i) {
-            let b = value[i + len - 1];
-            word[len - 1] = if b.is_ascii_alphabetic() {
-                b.to_ascii_lowercase()
-            } else if let Some(letter) = unleet(b).filter(|_| len > 1 || i + 1 < n) {
-                leet += 1;
-                letter
-            } else {
-                break;
-            };
-            if len < 2 {
-                continue;
-            }
-            if let Some(&rank) = dict.get(&word[..len]) {
-                let span = &value[i..i + len];
-                let bits = f64::from(rank + 2).log2() + case_bits(span) + f64::from(leet);
-                relax(i + len, bits);
-            }
-        }
-        // digit patterns: any run costs its digits (log2 10 each, not the whole alphabet), years,
-        // runs of one digit, ascending or descending sequences
-        let digits = value[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits >= 2 {
-            relax(i + digits, digits as f64 * 10f64.log2() + 1.0);
-            if digits >= 4 && matches!(&value[i..i + 2], b"19" | b"20") {
-                relax(i + 4, 7.0);
-            }
-            for len in 3..=digits {
-                let run = &value[i..i + len];
-                let step = i16::from(run[1]) - i16::from(run[0]);
-                if step.abs() <= 1
-                    && run
-                        .windows(2)
-                        .all(|w| i16::from(w[1]) - i16::from(w[0]) == step)
-                {
-                    relax(i + len, 3.3 + (len as f64).log2() + 1.0);
-                }
-            }
-        }
+        word_steps(value, i, dict, &mut relax);
+        digit_steps(value, i, &mut relax);
         // a character repeated
         let repeat = value[i..].iter().take_while(|&&b| b == value[i]).count();
         if repeat >= 3 {
@@ -177,6 +138,62 @@ pub fn estimate(value: &[u8]) -> Randomness {
     Randomness {
         bits,
         per_char: bits / n as f64,
+    }
+}
+
+/// Steps from position `i` over dictionary words, with case and leetspeak variants: calls
+/// `relax(end, bits)` for each word `value[i..end]`.
+fn word_steps(
+    value: &[u8],
+    i: usize,
+    dict: &HashMap<&[u8], u32>,
+    relax: &mut impl FnMut(usize, f64),
+) {
+    let n = value.len();
+    let mut word = [0u8; MAX_WORD];
+    let mut leet = 0u32;
+    for len in 1..=MAX_WORD.min(n - i) {
+        let b = value[i + len - 1];
+        word[len - 1] = if b.is_ascii_alphabetic() {
+            b.to_ascii_lowercase()
+        } else if let Some(letter) = unleet(b).filter(|_| len > 1 || i + 1 < n) {
+            leet += 1;
+            letter
+        } else {
+            break;
+        };
+        if len < 2 {
+            continue;
+        }
+        if let Some(&rank) = dict.get(&word[..len]) {
+            let span = &value[i..i + len];
+            let bits = f64::from(rank + 2).log2() + case_bits(span) + f64::from(leet);
+            relax(i + len, bits);
+        }
+    }
+}
+
+/// Steps from position `i` over digit patterns: any run costs its digits (log2 10 each, not the whole
+/// alphabet), years, runs of one digit, ascending or descending sequences.
+fn digit_steps(value: &[u8], i: usize, relax: &mut impl FnMut(usize, f64)) {
+    let digits = value[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits < 2 {
+        return;
+    }
+    relax(i + digits, digits as f64 * 10f64.log2() + 1.0);
+    if digits >= 4 && matches!(&value[i..i + 2], b"19" | b"20") {
+        relax(i + 4, 7.0);
+    }
+    for len in 3..=digits {
+        let run = &value[i..i + len];
+        let step = i16::from(run[1]) - i16::from(run[0]);
+        if step.abs() <= 1
+            && run
+                .windows(2)
+                .all(|w| i16::from(w[1]) - i16::from(w[0]) == step)
+        {
+            relax(i + len, 3.3 + (len as f64).log2() + 1.0);
+        }
     }
 }
 

@@ -1,6 +1,8 @@
-//! Turns parsed rules into compiled ones. Regexes are checked for syntax when a rule is loaded but
-//! compiled only the first time the rule is a candidate (a pre-commit scan touches a handful of rules),
-//! so start-up cost does not grow with the size of the rule set.
+//! Turns parsed rules ([`RuleSyntax`]) into compiled ones ([`Rule`], [`RuleSet`]), with errors that name
+//! the file, line and rule. A rule from a config has every regex compiled when it is loaded; a built-in
+//! rule has its regexes compiled the first time a scan needs them (see [`super::pattern`]), so start-up
+//! cost does not grow with the size of the rule set. [`Rule::applies_at`] is the one answer to "does this
+//! rule apply at this path".
 
 use std::borrow::Cow;
 use std::str::FromStr;

@@ -1,6 +1,7 @@
-//! Rules: the data that says what a secret looks like. Parsed from TOML ([`syntax`]), embedded in the
-//! binary ([`builtin`]) and compiled into a [`RuleSet`] ([`compile`]). This layer knows nothing of files,
-//! git or reports.
+//! Rules: the data that says what a secret looks like. Parsed from TOML ([`syntax`]; the built-in files
+//! at build time, into [`builtin`]) and compiled into a [`RuleSet`] ([`compile`]), each regex a
+//! [`pattern::Pattern`] compiled at load or on first use. This layer knows nothing of files, git or
+//! reports.
 
 pub mod builtin;
 pub mod compile;
