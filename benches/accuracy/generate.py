@@ -1654,7 +1654,7 @@ LOCAL_DEFAULTS = {"postgres", "postgresql", "mysql", "mariadb", "root", "toor", 
 
 def weak_context(path):
     """Where the weak-password rules do not apply (README: tests, docs, examples, fixtures, translations)."""
-    return bool(re.search(r"(^|/)(docs?|examples?|samples?|tests?|testdata|__tests__|spec|specs|fixtures?|"
+    return bool(re.search(r"(^|/)(t|docs?|examples?|samples?|tests?|testdata|__tests__|spec|specs|fixtures?|"
                           r"mocks?|i18n|locales?|translations?)/|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|"
                           r"(^|/)test_[^/]*$|\.(md|rst|txt|html?)$", path, re.I))
 

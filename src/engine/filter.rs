@@ -228,6 +228,18 @@ fn code_like(s: &str, quote: Option<u8>) -> Option<ValueKind> {
     if s.contains("\\n") {
         return Some(ValueKind::EscapedNewline);
     }
+    // a variable's element or member interpolated in any quotes (Perl, PHP): `$config{'KEY'}`, `$a->b`
+    let element = s.match_indices('$').any(|(i, _)| {
+        let rest = &s[i + 1..];
+        let name = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        name >= 2 && ["{", "[", "->"].iter().any(|t| rest[name..].starts_with(t))
+    });
+    if element {
+        return Some(ValueKind::Interpolation);
+    }
     // an interpolated variable anywhere: `$SERVERDIR/auth.db`, `prefix-${env}`
     if quote != Some(b'\'')
         && s.as_bytes().windows(3).any(|w| {
@@ -497,6 +509,7 @@ mod tests {
             "NEXUS-GPT4-API-KEY",
             "uid:gid:gecos",
             "%4d^%70",
+            "$config{'WIKI_PASSW'}",
             "(?:'|\\\"|\\s|=){0,5}(",
         ] {
             assert!(not_secret(v), "{v}");

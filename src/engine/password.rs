@@ -75,7 +75,7 @@ pub enum NotAPassword {
     Name,
     /// A number, version or date.
     Number,
-    /// A path, URL or file name.
+    /// A path, URL, file name or email address.
     PathOrUrl,
     /// A code fragment (a call, an index, a block, part of a concatenation).
     Code,
@@ -90,7 +90,7 @@ impl NotAPassword {
             NotAPassword::LocalDefault => "well-known local default",
             NotAPassword::Name => "identifier or label",
             NotAPassword::Number => "number, version or date",
-            NotAPassword::PathOrUrl => "path, URL or file name",
+            NotAPassword::PathOrUrl => "path, URL, file name or email address",
             NotAPassword::Code => "code",
             NotAPassword::TestValue => "test value",
         }
@@ -120,7 +120,7 @@ pub fn not_a_password(value: &[u8]) -> Option<NotAPassword> {
     {
         return Some(NotAPassword::Number);
     }
-    if is_path_or_url(s) {
+    if is_path_or_url(s) || is_email(s) {
         return Some(NotAPassword::PathOrUrl);
     }
     if is_name(s) {
@@ -156,6 +156,22 @@ fn is_name(s: &str) -> bool {
             .skip(1)
             .all(|hump| hump.len() >= 2);
     title || camel
+}
+
+/// An email address (`apache@localhost`, `noreply@acme.io`): a sender or a login, not a password.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let name = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+    };
+    local.len() >= 2
+        && name(local)
+        && name(domain)
+        && (domain == "localhost" || domain.split('.').filter(|p| !p.is_empty()).count() >= 2)
 }
 
 /// Paths, URLs and file names.
@@ -222,6 +238,7 @@ mod tests {
             ("2024-01-01", NotAPassword::Number),
             ("/run/secrets/db", NotAPassword::PathOrUrl),
             ("secrets.json", NotAPassword::PathOrUrl),
+            ("apache@localhost", NotAPassword::PathOrUrl),
             ("form[password]", NotAPassword::Code),
             ("TestSource-Password", NotAPassword::TestValue),
             ("pscale_pw_", NotAPassword::Name),

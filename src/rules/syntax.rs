@@ -104,7 +104,8 @@ pub struct RuleSyntax {
     /// One sentence on what the secret grants and why it matters.
     #[serde(default)]
     pub description: Option<String>,
-    /// The pattern; capture group 1 (or a group named `secret`) is the secret.
+    /// The pattern; the first capture group that took part in the match (or a group named `secret`) is
+    /// the secret.
     #[serde(default)]
     pub regex: Option<String>,
     /// Which capture group holds the secret, when it is not 1 or `secret`.
