@@ -77,6 +77,10 @@ pub struct Engine {
     decode_depth: usize,
     /// Per rule: the companion rule index and line distance of a composite rule.
     requires: Vec<Vec<(usize, usize)>>,
+    /// Per rule: a companion-only rule every composite of which sees far enough around its own
+    /// keyword (`context_lines` ≥ `within_lines`); it runs in those composites' windows instead of
+    /// on its own keyword hits (a host or user setting is everywhere; a password is not).
+    in_window: Vec<bool>,
 }
 
 /// Per-thread buffers so that scanning a blob allocates nothing in the common case.
@@ -123,7 +127,7 @@ impl Engine {
             .filter(|(_, r)| r.is_path_only())
             .map(|(i, _)| i)
             .collect();
-        let requires = rules
+        let requires: Vec<Vec<(usize, usize)>> = rules
             .rules()
             .iter()
             .map(|r| {
@@ -136,7 +140,26 @@ impl Engine {
                     .collect()
             })
             .collect();
+        let in_window = (0..rules.len())
+            .map(|c| {
+                let users: Vec<(usize, usize)> = requires
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(r, list): (usize, &Vec<(usize, usize)>)| {
+                        list.iter()
+                            .filter(move |(companion, _)| *companion == c)
+                            .map(move |(_, within)| (r, *within))
+                    })
+                    .collect();
+                rules.rules()[c].companion_only
+                    && !users.is_empty()
+                    && users
+                        .iter()
+                        .all(|&(r, within)| rules.rules()[r].context_lines >= within)
+            })
+            .collect();
         Engine {
+            in_window,
             rules,
             prefilter,
             path_only,
@@ -384,6 +407,9 @@ impl Engine {
                 if path_state[r] == PATH_SKIP && !pass.explain {
                     return;
                 }
+                if self.in_window[r] && pass.only != Some(r) {
+                    return;
+                }
                 let rule = self.rule(r);
                 let window =
                     window::keyword_window(bytes, start, end, rule.multiline, rule.context_lines);
@@ -420,6 +446,12 @@ impl Engine {
             let list = &mut scratch.windows[r];
             if !list.is_empty() && needed {
                 self.run_rule(r, bytes, list, not_here, found);
+                for &(c, _) in &self.requires[r] {
+                    if self.in_window[c] {
+                        let away = pass.path.is_some_and(|p| !self.rule(c).applies_at(p));
+                        self.run_rule(c, bytes, list, away, found);
+                    }
+                }
             }
             list.clear();
         }
