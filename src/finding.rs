@@ -7,6 +7,10 @@ use sha2::{Digest, Sha256};
 
 use crate::rules::Confidence;
 
+/// The rule id of the finding a range scan reports for each scanner configuration file it changes: a
+/// finding, but not a secret (the census leaves it out).
+pub const CONFIG_CHANGED_RULE: &str = "scanner-config-changed";
+
 /// Git facts about where a finding was introduced (history scans).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GitProvenance {
@@ -25,6 +29,10 @@ pub struct GitProvenance {
     /// Whether HEAD's version of the file still contains the secret (for a file reported by its path:
     /// whether HEAD still has a file at that path).
     pub present_at_head: bool,
+    /// Branches and tags (`refs/heads/…`, `refs/tags/…`, `refs/remotes/…` short names) whose history
+    /// contains the introducing commit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
 }
 
 /// The other half of a composite finding.

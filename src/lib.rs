@@ -10,8 +10,9 @@
 //! engine, finding                  engine: rules, randomness    finding: rules
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding
 //!                                  verify: finding, rules, sources
-//! config, report, exit_code, hook  config: rules, sources,      report: outcome, finding, rules,
-//!                                  finding, suppress, outcome   verify
+//! census                           census: outcome, finding, rules
+//! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
+//!                                  finding, suppress, outcome   rules, verify
 //!                                  exit_code: outcome, finding  hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome
 //!                                  target: config, report, sources
@@ -25,6 +26,8 @@
 //! * [`finding`] turns matches into findings with redaction and fingerprints.
 //! * [`suppress`] applies allowlists, inline markers and the ignore file.
 //! * [`outcome`] is what a scan produced: findings, errors, counters.
+//! * [`census`] groups findings into distinct secrets (every location, first and last introduction,
+//!   refs that contain it, where to rotate it from `rules/rotate/providers.toml`).
 //! * [`verify`] asks providers whether found secrets still work (`--verify`, off by default).
 //! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, read from
 //!   where each scan mode trusts (a range's base, `HEAD`, the working tree), and resolves them into the
@@ -38,6 +41,7 @@
 
 #![warn(missing_docs)]
 
+pub mod census;
 pub mod config;
 pub mod engine;
 pub mod error;

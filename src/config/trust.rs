@@ -435,6 +435,7 @@ fn change_finding(change: &ConfigChange) -> Finding {
             summary: meta.summary.clone(),
             commits: 1,
             present_at_head: change.kind != ChangeKind::Deleted,
+            refs: Vec::new(),
         }),
         verification: None,
         context: Vec::new(),

@@ -1,9 +1,12 @@
-//! The JSON report: `{ version, tool, summary, findings, errors, notes }`. Documented in the README.
+//! The JSON report: `{ version, tool, summary, secrets, findings, errors, notes }`. `secrets` is the
+//! [`Census`]: one entry per distinct secret, whose `findings` are indexes into `findings`. Documented in
+//! the README.
 
 use std::io::Write;
 
 use serde_json::json;
 
+use crate::census::Census;
 use crate::outcome::ScanOutcome;
 
 use super::{Report, ReportContext, JSON_SCHEMA_VERSION};
@@ -18,7 +21,7 @@ impl Report for Json {
     }
 
     fn about(&self) -> &'static str {
-        "one JSON document: version, summary, findings, errors, notes"
+        "one JSON document: version, summary, secrets, findings, errors, notes"
     }
 
     fn write(
@@ -39,6 +42,7 @@ fn write(outcome: &ScanOutcome, out: &mut dyn Write) -> std::io::Result<()> {
         "version": JSON_SCHEMA_VERSION,
         "tool": { "name": "keyhound", "version": env!("CARGO_PKG_VERSION") },
         "summary": summary,
+        "secrets": Census::of(outcome).secrets,
         "findings": outcome.findings,
         "errors": outcome.errors,
         "notes": outcome.notes,

@@ -18,9 +18,13 @@ use crate::outcome::ScanOutcome;
 use crate::rules::{Confidence, Rule};
 
 use super::{Report, ReportContext};
+use crate::census::Census;
 
 /// The key under which keyhound fingerprints appear in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "keyhound/v1";
+/// The key under which a result's secret identity (the census groups results by it) appears in
+/// `partialFingerprints`; also the `secretId` property.
+pub const SECRET_KEY: &str = "keyhoundSecret/v1";
 const SRCROOT: &str = "%SRCROOT%";
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -123,7 +127,7 @@ fn pascal_case(id: &str) -> String {
         .collect()
 }
 
-fn result(f: &Finding, rule_index: usize) -> SarifResult {
+fn result(f: &Finding, rule_index: usize, secret_id: Option<&str>) -> SarifResult {
     let region = Region::builder()
         .start_line(f.line as i64)
         .start_column(f.column as i64)
@@ -168,14 +172,11 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
             .map(|r| json!({ "ruleId": r.rule_id, "line": r.line, "redacted": r.redacted }))
             .collect();
     }
-    if let Some(g) = &f.git {
-        props["commit"] = json!(g.commit);
-        props["author"] = json!(g.author_name);
-        props["email"] = json!(g.author_email);
-        props["date"] = json!(g.date);
-        props["commitSummary"] = json!(g.summary);
-        props["commits"] = json!(g.commits);
-        props["presentAtHead"] = json!(g.present_at_head);
+    git_properties(f, &mut props);
+    let mut fingerprints = BTreeMap::from([(FINGERPRINT_KEY.to_string(), f.fingerprint.clone())]);
+    if let Some(id) = secret_id {
+        props["secretId"] = json!(id);
+        fingerprints.insert(SECRET_KEY.to_string(), id.to_string());
     }
     let where_ = match &f.git {
         Some(g) => format!(
@@ -200,12 +201,26 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
                 .build(),
         )
         .locations(vec![location])
-        .partial_fingerprints(BTreeMap::from([(
-            FINGERPRINT_KEY.to_string(),
-            f.fingerprint.clone(),
-        )]))
+        .partial_fingerprints(fingerprints)
         .properties(bag(props))
         .build()
+}
+
+/// A history scan's facts about the result: the introducing commit, where the secret still is, and
+/// the refs that contain it.
+fn git_properties(f: &Finding, props: &mut serde_json::Value) {
+    if let Some(g) = &f.git {
+        props["commit"] = json!(g.commit);
+        props["author"] = json!(g.author_name);
+        props["email"] = json!(g.author_email);
+        props["date"] = json!(g.date);
+        props["commitSummary"] = json!(g.summary);
+        props["commits"] = json!(g.commits);
+        props["presentAtHead"] = json!(g.present_at_head);
+        if !g.refs.is_empty() {
+            props["refs"] = json!(g.refs);
+        }
+    }
 }
 
 /// `LIVE ` before the message of a secret its provider accepted (`--verify`).
@@ -264,7 +279,14 @@ fn rules_and_results(
     let mut index_of: HashMap<&str, usize> = HashMap::new();
     let mut descriptors = Vec::new();
     let mut results = Vec::new();
-    for f in &outcome.findings {
+    let census = Census::of(outcome);
+    let mut secret_of: Vec<Option<&str>> = vec![None; outcome.findings.len()];
+    for s in &census.secrets {
+        for &i in &s.findings {
+            secret_of[i] = Some(&s.id);
+        }
+    }
+    for (i, f) in outcome.findings.iter().enumerate() {
         let next = index_of.len();
         let idx = *index_of.entry(f.rule_id.as_str()).or_insert_with(|| {
             if let Some(rule) = ctx.rules.get(&f.rule_id) {
@@ -279,7 +301,7 @@ fn rules_and_results(
             }
             next
         });
-        results.push(result(f, idx));
+        results.push(result(f, idx, secret_of[i]));
     }
     (descriptors, results)
 }

@@ -1,8 +1,10 @@
-//! The text report: one block per finding. Colour only when asked (a terminal). The summary, errors and
+//! The text report: the census first ("N distinct secrets to rotate", one line each, live ones first,
+//! with where to rotate), then one block per finding. Colour only when asked (a terminal). The summary, errors and
 //! notes are messages, not part of the report: see [`super::summary`].
 
 use std::io::Write;
 
+use crate::census::{Census, Secret};
 use crate::finding::{GitProvenance, Verification, VerifyStatus};
 use crate::outcome::ScanOutcome;
 
@@ -76,6 +78,8 @@ fn write(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let style = Style { on: ctx.color };
+    let census = Census::of(outcome);
+    write_census(&census, &style, out)?;
     for f in &outcome.findings {
         let live = f
             .verification
@@ -136,6 +140,74 @@ fn write(
     Ok(())
 }
 
+/// The census: the headline, then each secret on a line (live ones first and marked) with its
+/// locations and where to rotate it. Nothing when there are no secrets.
+fn write_census(census: &Census, style: &Style, out: &mut dyn Write) -> std::io::Result<()> {
+    if census.secrets.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", style.paint("1", &census.headline()))?;
+    for (n, s) in census.secrets.iter().enumerate() {
+        let live = s.verification == Some(VerifyStatus::Live);
+        writeln!(
+            out,
+            "  {:>2}. {}{} {} [{}] in {}",
+            n + 1,
+            if live {
+                style.paint("1;41", "LIVE") + " "
+            } else {
+                String::new()
+            },
+            s.provider.as_deref().unwrap_or("Unknown provider"),
+            style.paint("33", &s.redacted),
+            s.rules.join(", "),
+            census_where(s)
+        )?;
+        if let Some(rotate) = &s.rotate {
+            let console = s
+                .console
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            writeln!(out, "      rotate: {rotate}{console}")?;
+        }
+    }
+    writeln!(out)
+}
+
+/// `2 locations (a.env:3, b.env:7), first in 1a2b3c4d5e6f 2026-01-02T..., still in the working tree;
+/// refs: main, v1.0`.
+fn census_where(s: &Secret) -> String {
+    let shown: Vec<String> = (s.locations.iter().take(3))
+        .map(|l| format!("{}:{}", l.path, l.line))
+        .collect();
+    let more = s.locations.len().saturating_sub(shown.len());
+    let mut text = format!(
+        "{} location{} ({}{})",
+        s.locations.len(),
+        if s.locations.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        }
+    );
+    if let Some(first) = &s.first_introduced {
+        let short = &first.commit[..first.commit.len().min(12)];
+        text.push_str(&format!(", first in {short} {}", first.date));
+    }
+    text.push_str(if s.in_working_tree {
+        ", still in the working tree"
+    } else {
+        ", only in history"
+    });
+    if !s.refs.is_empty() {
+        text.push_str(&format!("; refs: {}", s.refs.join(", ")));
+    }
+    text
+}
+
 /// The lines a history scan adds: the introducing commit, its author, and where the secret still is.
 fn write_git(g: &GitProvenance, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
@@ -158,5 +230,9 @@ fn write_git(g: &GitProvenance, out: &mut dyn Write) -> std::io::Result<()> {
         } else {
             "only in history (not at HEAD)"
         }
-    )
+    )?;
+    if !g.refs.is_empty() {
+        writeln!(out, "  Refs:        {}", g.refs.join(", "))?;
+    }
+    Ok(())
 }

@@ -74,11 +74,13 @@ fn commits_of(groups: &HashMap<(String, Vec<u8>, String), Group>, f: &Finding) -
     groups.get(&key).map(|g| g.commits.len()).unwrap_or(1)
 }
 
-/// What placement reads more than once: old sides' contents and HEAD's files.
+/// What placement reads more than once: old sides' contents, HEAD's files, the refs containing a commit.
 #[derive(Default)]
 struct Reads {
     old_blobs: HashMap<Oid, Option<Vec<u8>>>,
     head_files: HashMap<String, Option<Vec<u8>>>,
+    /// Per introducing commit, the refs that contain it.
+    refs: HashMap<String, Vec<String>>,
 }
 
 impl Scanner {
@@ -174,18 +176,27 @@ impl Scanner {
         reads: &mut Reads,
         outcome: &mut ScanOutcome,
     ) {
-        if every {
-            for (commit, mut f) in groups.occurrences {
-                let commits = commits_of(&groups.groups, &f);
-                f.git = provenance(history, commit, commits, &f, reads);
-                outcome.findings.push(f);
-            }
+        let placed: Vec<(u32, usize, Finding)> = if every {
+            (groups.occurrences.into_iter())
+                .map(|(commit, f)| (commit, commits_of(&groups.groups, &f), f))
+                .collect()
         } else {
-            for group in groups.groups.into_values() {
-                let mut f = group.finding;
-                f.git = provenance(history, group.first_commit, group.commits.len(), &f, reads);
-                outcome.findings.push(f);
+            (groups.groups.into_values())
+                .map(|g| (g.first_commit, g.commits.len(), g.finding))
+                .collect()
+        };
+        reads.refs = match (history.reader(), history.changes.has_commits()) {
+            (Some(reader), true) => {
+                let ids: HashSet<String> = (placed.iter())
+                    .map(|(c, _, _)| history.commits[*c as usize].id.clone())
+                    .collect();
+                reader.refs_containing(&ids)
             }
+            _ => HashMap::new(),
+        };
+        for (commit, commits, mut f) in placed {
+            f.git = provenance(history, commit, commits, &f, reads);
+            outcome.findings.push(f);
         }
     }
 }
@@ -211,6 +222,7 @@ fn provenance(
         summary: meta.summary.clone(),
         commits,
         present_at_head: present_at_head(history, f, reads),
+        refs: reads.refs.get(&meta.id).cloned().unwrap_or_default(),
     })
 }
 

@@ -198,6 +198,68 @@ impl Reader {
         self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
     }
 
+    /// For each of `commits` (full hex ids), the branches, tags and remote branches whose history
+    /// contains it (short names, sorted). One walk of the graph from every ref, children before parents,
+    /// each commit's set of refs handed down to its parents: no per-commit `git branch --contains`.
+    pub fn refs_containing(&self, commits: &HashSet<String>) -> HashMap<String, Vec<String>> {
+        let mut names: Vec<String> = Vec::new();
+        let mut tips: HashMap<Oid, Vec<usize>> = HashMap::new();
+        if let Ok(refs) = self.repo.references() {
+            for r in refs.flatten() {
+                let kind = r.name().unwrap_or("");
+                if !["refs/heads/", "refs/tags/", "refs/remotes/"]
+                    .iter()
+                    .any(|p| kind.starts_with(p))
+                {
+                    continue;
+                }
+                let Ok(commit) = r.peel_to_commit() else {
+                    continue;
+                };
+                tips.entry(commit.id()).or_default().push(names.len());
+                names.push(r.shorthand().unwrap_or(kind).to_string());
+            }
+        }
+        let mut out = HashMap::new();
+        if commits.is_empty() || names.is_empty() {
+            return out;
+        }
+        let words = names.len().div_ceil(64);
+        let Ok(mut walk) = self.repo.revwalk() else {
+            return out;
+        };
+        if walk.set_sorting(git2::Sort::TOPOLOGICAL).is_err() {
+            return out;
+        }
+        for tip in tips.keys() {
+            let _ = walk.push(*tip);
+        }
+        let mut sets: HashMap<Oid, Vec<u64>> = HashMap::new();
+        for oid in walk.flatten() {
+            let mut set = sets.remove(&oid).unwrap_or_else(|| vec![0; words]);
+            for &i in tips.get(&oid).into_iter().flatten() {
+                set[i / 64] |= 1 << (i % 64);
+            }
+            if let Ok(commit) = self.repo.find_commit(oid) {
+                for parent in commit.parent_ids() {
+                    let p = sets.entry(parent).or_insert_with(|| vec![0; words]);
+                    p.iter_mut().zip(&set).for_each(|(a, b)| *a |= b);
+                }
+            }
+            let id = oid.to_string();
+            if commits.contains(&id) {
+                let mut held: Vec<String> = (0..names.len())
+                    .filter(|i| set[i / 64] & (1 << (i % 64)) != 0)
+                    .map(|i| names[i].clone())
+                    .collect();
+                held.sort();
+                held.dedup();
+                out.insert(id, held);
+            }
+        }
+        out
+    }
+
     /// The content of the file at `path` in HEAD's tree, if there is one.
     pub fn head_file(&self, path: &str) -> Option<Vec<u8>> {
         let tree = self.repo.find_tree(self.head_tree?).ok()?;
