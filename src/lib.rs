@@ -11,6 +11,7 @@
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding
 //!                                  verify: finding, rules, sources
 //! census                           census: outcome, finding, rules
+//! baseline                         baseline: census, outcome, finding
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
 //!                                  finding, suppress, outcome   rules, verify
 //!                                  exit_code: outcome, finding  hook: sources
@@ -28,6 +29,7 @@
 //! * [`outcome`] is what a scan produced: findings, errors, counters.
 //! * [`census`] groups findings into distinct secrets (every location, first and last introduction,
 //!   refs that contain it, where to rotate it from `rules/rotate/providers.toml`).
+//! * [`baseline`] reads, writes and applies baselines of known secrets (keyed by census identity).
 //! * [`verify`] asks providers whether found secrets still work (`--verify`, off by default).
 //! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, read from
 //!   where each scan mode trusts (a range's base, `HEAD`, the working tree), and resolves them into the
@@ -41,6 +43,7 @@
 
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod census;
 pub mod config;
 pub mod engine;

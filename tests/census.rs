@@ -156,3 +156,29 @@ fn every_rule_has_a_provider_with_rotation_guidance() {
         );
     }
 }
+
+#[test]
+fn the_rules_readme_rotation_column_is_the_rule_data() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/README.md")).unwrap();
+    let rows: Vec<(String, String)> = (readme.lines())
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Provider"))
+        .map(|l| {
+            let cells: Vec<&str> = l
+                .trim()
+                .trim_matches('|')
+                .split(" | ")
+                .map(str::trim)
+                .collect();
+            assert_eq!(cells.len(), 4, "rules/README.md row: {l}");
+            (cells[0].to_string(), cells[3].to_string())
+        })
+        .collect();
+    let data: Vec<(String, String)> = (keyhound::census::rotation::providers().iter())
+        .map(|p| (p.name.clone(), p.rotate.clone()))
+        .collect();
+    assert_eq!(
+        rows, data,
+        "rules/README.md's \"Where to rotate it\" differs from rules/rotate/providers.toml"
+    );
+}

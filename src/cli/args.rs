@@ -82,6 +82,17 @@ pub struct ScanArgs {
     /// Fingerprints to ignore, instead of the repository's .keyhoundignore and .gitleaksignore.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,
+    /// Report only secrets not in this baseline file (see --write-baseline); a path given here is
+    /// trusted as given.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: rewrite the file without its stale entries (needs a scan of a directory or of
+    /// every ref's history, without errors).
+    #[arg(long, requires = "baseline")]
+    pub prune: bool,
+    /// Write the findings' secrets as a baseline file (sorted, one per line, no line numbers).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Read no config or ignore file from the repository or directory scanned (only --config and
     /// --ignore-file, when given).
     #[arg(long)]

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
+use keyhound::baseline::Baseline;
 use keyhound::config::trust::report_config_changes;
 use keyhound::config::{ConfigStore, WorkTree};
 use keyhound::engine::Engine;
@@ -126,6 +127,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             let (scanner, notes) = build_scanner(&common, &store, no_ignore)?;
             let mut outcome = scanner.scan_dirs(&paths)?;
             outcome.notes.extend(notes);
+            apply_baseline(&common, &mut outcome, true)?;
             let root = Some(store.root().to_path_buf());
             finish(&scanner, &common, outcome, root, None)
         }
@@ -133,6 +135,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             let (scanner, notes) = build_scanner(&common, &WorkTree::new("."), false)?;
             let mut outcome = scanner.scan_stdin()?;
             outcome.notes.extend(notes);
+            apply_baseline(&common, &mut outcome, false)?;
             finish(&scanner, &common, outcome, None, None)
         }
         ScanCommand::Git {
@@ -144,6 +147,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
         } => {
             let target = GitTarget::history(&path)?;
             let selection = commits.selection();
+            let whole = matches!(selection, Selection::AllRefs);
             let (trusted, changes) = GitTarget::config(&path, &selection)?;
             let (scanner, notes) = build_scanner(&common, trusted.store.as_ref(), false)?;
             let progress = GitProgress::default();
@@ -156,6 +160,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             })?;
             outcome.notes.extend(trusted.note.into_iter().chain(notes));
             report_config_changes(&mut outcome, &changes, !allow_config_changes);
+            apply_baseline(&common, &mut outcome, whole)?;
             finish(
                 &scanner,
                 &common,
@@ -170,6 +175,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             let (scanner, notes) = build_scanner(&common, trusted.store.as_ref(), false)?;
             let mut outcome = scanner.scan_staged(&path)?;
             outcome.notes.extend(trusted.note.into_iter().chain(notes));
+            apply_baseline(&common, &mut outcome, false)?;
             finish(&scanner, &common, outcome, Some(root), None)
         }
     }
@@ -226,6 +232,39 @@ fn with_progress<T: Send>(
     });
     bar.finish_and_clear();
     result
+}
+
+/// `--write-baseline` (every finding's secret, before any baseline is applied), then `--baseline` and
+/// `--prune`. `whole`: the scan saw everything a baseline can name, so unmatched entries are stale.
+fn apply_baseline(args: &ScanArgs, outcome: &mut ScanOutcome, whole: bool) -> Result<()> {
+    if let Some(path) = &args.write_baseline {
+        let text = Baseline::of_findings(&outcome.findings).render();
+        std::fs::write(path, text)
+            .with_context(|| format!("writing baseline {}", path.display()))?;
+    }
+    let Some(path) = &args.baseline else {
+        return Ok(());
+    };
+    if args.prune && !whole {
+        bail!(
+            "--prune needs a scan that sees every secret: `scan dir`, or `scan git` over every ref"
+        );
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading baseline {}", path.display()))?;
+    let baseline = Baseline::parse(&text, &path.display().to_string())?;
+    let applied = baseline.apply(outcome, whole);
+    if args.prune && outcome.errors.is_empty() && !applied.stale.is_empty() {
+        std::fs::write(path, baseline.without(&applied.stale).render())
+            .with_context(|| format!("writing baseline {}", path.display()))?;
+        outcome.notes.push(format!(
+            "pruned {} stale entr{} from {}",
+            applied.stale.len(),
+            if applied.stale.len() == 1 { "y" } else { "ies" },
+            path.display()
+        ));
+    }
+    Ok(())
 }
 
 /// Writes the report (stdout or `--report-path`), then the messages on stderr unless `--quiet`, and
