@@ -7,10 +7,6 @@ use sha2::{Digest, Sha256};
 
 use crate::rules::Confidence;
 
-/// The rule id of the finding a range scan reports for each scanner configuration file it changes: a
-/// finding, but not a secret (the census leaves it out).
-pub const CONFIG_CHANGED_RULE: &str = "scanner-config-changed";
-
 /// Git facts about where a finding was introduced (history scans).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GitProvenance {
@@ -167,7 +163,8 @@ impl Finding {
 
 /// The rule id of the finding a range scan reports for each change to the scanner's own configuration
 /// (see `config::trust`). It is not a secret: no provider can call it live, so `--fail-on live` still
-/// fails on it (a merged change to the configuration could silence later live findings).
+/// fails on it (a merged change to the configuration could silence later live findings), and the census
+/// and baselines leave it out.
 pub const CONFIG_CHANGED_RULE: &str = "scanner-config-changed";
 
 /// The fingerprint of a finding: stable when lines move, different per rule, path and secret.
