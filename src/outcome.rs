@@ -83,11 +83,18 @@ impl ScanOutcome {
     }
 
     /// Adds findings made after the scan (and before reporting), keeping the stable order (path, line,
-    /// column, rule) and the count.
+    /// column, rule, then fingerprint so that findings tied on place come out the same in every run) and
+    /// the count.
     pub fn add_findings(&mut self, findings: Vec<Finding>) {
         self.findings.extend(findings);
         self.findings.sort_by(|a, b| {
-            (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
+            (&a.path, a.line, a.column, &a.rule_id, &a.fingerprint).cmp(&(
+                &b.path,
+                b.line,
+                b.column,
+                &b.rule_id,
+                &b.fingerprint,
+            ))
         });
         self.stats.findings = self.findings.len() as u64;
     }

@@ -8,6 +8,7 @@ mod configleaks;
 mod credfiles;
 mod git;
 mod hostile;
+mod structure;
 mod util;
 mod verify;
 
