@@ -6,6 +6,7 @@ mod census;
 mod cli;
 mod configleaks;
 mod credfiles;
+mod formats;
 mod git;
 mod hostile;
 mod structure;

@@ -3,7 +3,9 @@
 //! offers it by name. Reporters see findings and counters only, never how the blobs were found. The rule
 //! list (`rules list`) is written by [`rules`], the verifier list (`verifiers`) by [`verifiers`].
 
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod rules;
 pub mod sarif;
 pub mod summary;
@@ -32,7 +34,13 @@ pub trait Report: Sync {
 }
 
 /// Every format, the default (text) first.
-pub static FORMATS: &[&dyn Report] = &[&text::Text, &json::Json, &sarif::Sarif];
+pub static FORMATS: &[&dyn Report] = &[
+    &text::Text,
+    &json::Json,
+    &sarif::Sarif,
+    &junit::Junit,
+    &gitlab::Gitlab,
+];
 
 /// The format called `name`.
 pub fn format(name: &str) -> Option<&'static dyn Report> {
@@ -63,6 +71,9 @@ pub struct VersionControl {
     pub branch: Option<String>,
 }
 
+/// What to do about a leaked secret, said the same way in every report that gives advice.
+pub const ROTATE_ADVICE: &str = "Rotate the secret at its provider, then remove it from the code (and from git history if it was committed).";
+
 /// The version of the JSON report schema (bumped on incompatible changes).
 pub const JSON_SCHEMA_VERSION: &str = "1";
 
@@ -73,7 +84,7 @@ mod tests {
     #[test]
     fn formats_are_found_by_their_unique_names() {
         let names: Vec<&str> = FORMATS.iter().map(|f| f.name()).collect();
-        assert_eq!(names, ["text", "json", "sarif"]);
+        assert_eq!(names, ["text", "json", "sarif", "junit", "gitlab"]);
         for f in FORMATS {
             assert_eq!(format(f.name()).map(|g| g.name()), Some(f.name()));
             assert!(!f.about().is_empty());

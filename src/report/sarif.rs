@@ -17,7 +17,7 @@ use crate::finding::{Finding, VerifyStatus};
 use crate::outcome::ScanOutcome;
 use crate::rules::{Confidence, Rule};
 
-use super::{Report, ReportContext};
+use super::{Report, ReportContext, ROTATE_ADVICE};
 use crate::census::Census;
 
 /// The key under which keyhound fingerprints appear in `partialFingerprints`.
@@ -93,7 +93,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         .clone()
         .unwrap_or_else(|| rule.name.clone());
     let help = format!(
-        "{description} Rotate the secret at its provider, then remove it from the code (and from git history if it was committed).{}",
+        "{description} {ROTATE_ADVICE}{}",
         rule.references
             .first()
             .map(|r| format!(" See {r}."))
