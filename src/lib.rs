@@ -13,7 +13,7 @@
 //! census                           census: outcome, finding, rules
 //! baseline                         baseline: census, outcome, finding
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
-//!                                  finding, suppress, outcome   rules, verify
+//!                                  finding, suppress, outcome   rules, sources, verify
 //!                                  exit_code: outcome, finding  hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome
 //!                                  target: config, report, sources
