@@ -9,6 +9,7 @@ mod credfiles;
 mod formats;
 mod git;
 mod hostile;
+mod robustness;
 mod structure;
 mod util;
 mod verify;

@@ -112,7 +112,7 @@ pub struct ScanArgs {
     /// Drop findings below this confidence.
     #[arg(long, value_enum, default_value_t = ConfidenceArg::Low)]
     pub min_confidence: ConfidenceArg,
-    /// Worker threads [default: one per core].
+    /// Worker threads [default: one per core; at most 128].
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
     /// Colour in text reports.

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::rules::compile::{compile_rule, find_id_line};
+use crate::rules::compile::compile_rule;
+use crate::rules::syntax::id_line_numbers;
 use crate::rules::{Allowlist, RuleOrigin, RuleSet};
 
 use super::gitleaks;
@@ -117,8 +118,8 @@ impl Config {
         };
         let mut extra = RuleSet::default();
         let mut errors = Vec::new();
-        for syntax in &self.syntax.rules {
-            let line = find_id_line(&self.text, &syntax.id);
+        let lines = id_line_numbers(&self.text, self.syntax.rules.iter().map(|r| r.id.as_str()));
+        for (syntax, line) in self.syntax.rules.iter().zip(lines) {
             match compile_rule(
                 syntax.clone(),
                 RuleOrigin {

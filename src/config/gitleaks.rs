@@ -198,7 +198,11 @@ fn convert_rule(rule: GitleaksRule, warnings: &mut Vec<String>) -> Result<RuleSy
         id,
         name: rule.description.clone().unwrap_or_else(|| rule.id.clone()),
         description: rule.description,
-        regex: rule.regex.as_deref().map(go_regex_to_rust),
+        regex: rule
+            .regex
+            .as_deref()
+            .map(go_regex_to_rust)
+            .map(unicode_classes),
         secret_group: rule.secret_group.filter(|g| *g > 0),
         keywords,
         min_entropy: rule.entropy,
@@ -218,6 +222,16 @@ fn convert_rule(rule: GitleaksRule, warnings: &mut Vec<String>) -> Result<RuleSy
         requires: None,
         companion_only: false,
     })
+}
+
+/// Go's regexes are Unicode-aware and keyhound's rule regexes run in ASCII mode, where a Unicode class
+/// (`\pL`, `\p{Greek}`) does not compile: a rule regex that names one gets Unicode mode back.
+fn unicode_classes(re: String) -> String {
+    if re.contains("\\p") || re.contains("\\P") {
+        format!("(?u){re}")
+    } else {
+        re
+    }
 }
 
 /// Rewrites the RE2 (Go) habits Rust's regex does not accept: a `{` or `}` that is not part of a

@@ -5,6 +5,7 @@
 //! rule apply at this path".
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -12,7 +13,7 @@ use regex::bytes::Regex;
 
 use super::builtin;
 use super::pattern::Pattern;
-use super::syntax::{self, id_lines, line_of, AllowlistSyntax, Confidence, RuleSyntax};
+use super::syntax::{self, line_of, AllowlistSyntax, Confidence, RuleSyntax};
 use crate::error::{Error, Result};
 
 /// Where a rule was defined.
@@ -339,11 +340,7 @@ impl RuleSet {
                                 line,
                             },
                         ) {
-                            Ok(rule) => {
-                                if let Err(e) = set.push(rule) {
-                                    errors.push(e);
-                                }
-                            }
+                            Ok(rule) => set.rules.push(rule),
                             Err(e) => errors.push(e),
                         }
                     }
@@ -351,6 +348,7 @@ impl RuleSet {
                 Err(e) => errors.push(e),
             }
         }
+        errors.extend(set.check_ids());
         errors.extend(set.check_requires());
         into_result(set, errors)
     }
@@ -383,22 +381,18 @@ impl RuleSet {
                 .filter(|(id, _)| self.get(id).is_none())
                 .map(move |(id, _)| fail(r, format!("requires unknown rule `{id}`")))
         });
+        let required: HashSet<&str> = (self.rules.iter())
+            .flat_map(|o| o.requires.iter().map(|(id, _)| id.as_str()))
+            .collect();
         let unused = self
             .rules
             .iter()
-            .filter(|r| r.companion_only)
-            .filter_map(|r| {
-                let required = self
-                    .rules
-                    .iter()
-                    .any(|o| o.requires.iter().any(|(id, _)| *id == r.id));
-                (!required).then(|| {
-                    fail(
-                        r,
-                        "companion_only, but no rule requires it, so it can never be reported"
-                            .into(),
-                    )
-                })
+            .filter(|r| r.companion_only && !required.contains(r.id.as_str()))
+            .map(|r| {
+                fail(
+                    r,
+                    "companion_only, but no rule requires it, so it can never be reported".into(),
+                )
             });
         unknown.chain(unused).collect()
     }
@@ -415,9 +409,13 @@ impl RuleSet {
     /// Adds every rule of `other`, replacing none: ids must stay unique.
     pub fn extend(&mut self, other: RuleSet) -> Result<()> {
         let mut errors = Vec::new();
+        let mut ids: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
         for rule in other.rules {
-            if let Err(e) = self.push(rule) {
-                errors.push(e);
+            if ids.insert(rule.id.clone()) {
+                self.rules.push(rule);
+            } else {
+                let prev = self.get(&rule.id).expect("an id already in the set");
+                errors.push(duplicate(prev, &rule));
             }
         }
         match errors.len() {
@@ -505,14 +503,6 @@ pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<(RuleSyntax, usize)
         rule: None,
         message: e.message().trim().to_string(),
     })
-}
-
-/// The 1-based line of the rule with this id (1 when not found).
-pub(crate) fn find_id_line(text: &str, id: &str) -> usize {
-    id_lines(text)
-        .get(id)
-        .and_then(|lines| lines.first().copied())
-        .unwrap_or(1)
 }
 
 /// Which group of `regex` holds the secret: `secret_group` when written (it must exist), else a group

@@ -32,12 +32,16 @@ mod lines;
 
 use lines::LineMemory;
 
+/// The most worker threads a scan starts, whatever is asked: more only contend, and thousands of idle
+/// directory-walker threads slowed a scan to a crawl (`--threads 5000` never finished).
+pub const MAX_THREADS: usize = 128;
+
 /// Options that shape a scan (not what is scanned).
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     /// Files larger than this are skipped and counted.
     pub max_file_size: u64,
-    /// Worker threads (0: one per core).
+    /// Worker threads (0: one per core; at most [`MAX_THREADS`]).
     pub threads: usize,
     /// Scan files `.gitignore` hides.
     pub no_ignore: bool,
@@ -102,7 +106,7 @@ impl Scanner {
         let shared = Mutex::new(Collected::default());
         let lines = LineMemory::new();
         let how = Enumerate {
-            threads: self.options.threads,
+            threads: self.options.threads.min(MAX_THREADS),
             max_file_size: self.options.max_file_size,
             progress,
         };

@@ -298,6 +298,96 @@ pub fn open(path: &Path) -> Result<Repository> {
             Error::Git(format!("{}: {}", path.display(), e.message()))
         }
     })
+    .and_then(|repo| {
+        check_loose_objects(&repo)?;
+        Ok(repo)
+    })
+}
+
+/// Refuses a repository holding a loose object whose compressed data is cut short: libgit2 loops
+/// forever reading one, so a scan would hang instead of failing. Loose objects are few (git packs them
+/// past a few thousand), and each is only inflated into a small buffer.
+/// See: https://github.com/libgit2/libgit2/issues/7342
+fn check_loose_objects(repo: &Repository) -> Result<()> {
+    let objects = repo.commondir().join("objects");
+    let mut dirs = vec![objects.clone()];
+    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
+        let lines = text.lines().map(str::trim);
+        dirs.extend(
+            lines
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| objects.join(l)),
+        );
+    }
+    let mut inflate = gix_zlib::Decompress::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    for dir in dirs {
+        let Ok(fanout) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for sub in fanout.flatten() {
+            let name = sub.file_name();
+            let name = name.as_encoded_bytes();
+            if name.len() != 2 || !name.iter().all(u8::is_ascii_hexdigit) {
+                continue;
+            }
+            for file in std::fs::read_dir(sub.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                // An unreadable object is libgit2's to report when (if) the scan needs it.
+                let Ok(bytes) = std::fs::read(file.path()) else {
+                    continue;
+                };
+                if truncated_loose_object(&mut inflate, &bytes, &mut buf) {
+                    return Err(Error::Git(format!(
+                        "{}: corrupt loose object (its compressed data is cut short; see `git fsck`)",
+                        file.path().display()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// True when the zlib stream of a loose object file ends before its end marker. The stream is the whole
+/// file, or follows a pack-style type-and-size header in the legacy format (as libgit2 tells them apart).
+fn truncated_loose_object(
+    inflate: &mut gix_zlib::Decompress,
+    bytes: &[u8],
+    buf: &mut [u8],
+) -> bool {
+    use gix_zlib::{FlushDecompress, Status};
+    if bytes.is_empty() {
+        return false;
+    }
+    let zlib = bytes.len() >= 2
+        && bytes[0] & 0x8f == 0x08
+        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0;
+    let start = match zlib {
+        true => 0,
+        false => bytes
+            .iter()
+            .position(|b| b & 0x80 == 0)
+            .map_or(bytes.len(), |p| p + 1),
+    };
+    inflate.reset();
+    let mut input = &bytes[start..];
+    loop {
+        let (in_before, out_before) = (inflate.total_in(), inflate.total_out());
+        match inflate.decompress(input, buf, FlushDecompress::None) {
+            Ok(Status::StreamEnd) | Err(_) => return false,
+            Ok(_) => {}
+        }
+        let used = (inflate.total_in() - in_before) as usize;
+        input = &input[used.min(input.len())..];
+        if used == 0 && inflate.total_out() == out_before {
+            // No progress with room to write: the stream wants input the file does not have.
+            return true;
+        }
+    }
 }
 
 /// Process-wide libgit2 settings for reading a whole history: no SHA-1 re-verification of every object
