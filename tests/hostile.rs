@@ -808,3 +808,42 @@ fn binary_looking_files_in_history_and_ranges_are_scanned() {
     assert_secret_found(&run, "win.env");
     assert_secret_found(&run, "data.dat");
 }
+
+// ---- commit messages are content ----
+
+#[test]
+fn a_token_in_a_commit_message_is_found_in_history_and_range_scans() {
+    let (mut repo, base) = base_repo();
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    let (_, line) = token_line(9140);
+    let commit = repo.commit(&format!("fix deploy\n\nused {line}"));
+    // An empty commit (no file changes) is a place too.
+    let empty = repo.commit(&format!("retry\n\n{}", token_line(9141).1));
+    for run in [
+        repo.scan_range(&base, &[]),
+        repo.cmd(&["scan", "git", ".", "--format", "json"]).run(),
+    ] {
+        assert_secret_found(&run, "<commit message>");
+        let doc = run.json();
+        let commits: Vec<(&str, u64)> = (doc["findings"].as_array().unwrap().iter())
+            .filter(|f| f["path"] == "<commit message>")
+            .map(|f| {
+                (
+                    f["git"]["commit"].as_str().unwrap(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(commits.len(), 2, "{doc}");
+        assert!(commits.contains(&(commit.as_str(), 3)), "{doc}");
+        assert!(commits.contains(&(empty.as_str(), 3)), "{doc}");
+    }
+    // The text report names the commit.
+    let text = repo.cmd(&["scan", "git", "."]).run();
+    assert!(
+        text.stdout().contains("<commit message>"),
+        "{}",
+        text.stdout()
+    );
+    assert!(text.stdout().contains(&commit[..7]), "{}", text.stdout());
+}

@@ -17,6 +17,17 @@ use crate::error::{Error, Result};
 mod pack;
 mod walk;
 
+/// The path a commit message's findings are reported at (with the commit in their git provenance).
+pub const COMMIT_MESSAGE_PATH: &str = "<commit message>";
+
+/// The id a commit message is handed out under: a hash of its bytes that no git blob has (a blob of the
+/// same bytes has another id), so that equal messages are scanned once.
+fn message_id(message: &[u8]) -> Oid {
+    let mut bytes = b"keyhound commit message\0".to_vec();
+    bytes.extend_from_slice(message);
+    Oid::hash_object(git2::ObjectType::Blob, &bytes).unwrap_or(Oid::ZERO_SHA1)
+}
+
 /// Facts about a commit, for reports.
 #[derive(Debug, Clone)]
 pub struct CommitMeta {
@@ -98,6 +109,8 @@ pub struct History {
     pub submodules: u64,
     /// True when the repository is a shallow clone.
     pub shallow: bool,
+    /// The commit messages the walk met, by the id [`message_id`] gives them, until handed out.
+    messages: HashMap<Oid, Vec<u8>>,
     reader: Option<Reader>,
 }
 
@@ -553,6 +566,33 @@ fn read_blobs(
     });
 }
 
+/// Hands the commit messages to sinks, in parallel, as content at [`COMMIT_MESSAGE_PATH`].
+fn hand_out_messages(
+    pool: &rayon::ThreadPool,
+    messages: HashMap<Oid, Vec<u8>>,
+    lineages: &HashMap<Oid, u32>,
+    how: &Enumerate<'_>,
+    sinks: &SinkFactory<'_>,
+) {
+    let messages: Vec<(Oid, Vec<u8>)> = messages.into_iter().collect();
+    pool.install(|| {
+        messages
+            .par_iter()
+            .with_min_len(64)
+            .for_each_init(sinks, |sink, (id, message)| {
+                let lineage = lineages.get(id).copied().unwrap_or(0);
+                let origin = Origin::Git { id: *id, lineage };
+                sink.accept(match how.skip(message) {
+                    Some(reason) => Item::Skipped { origin, reason },
+                    None => Item::Blob {
+                        origin,
+                        bytes: message,
+                    },
+                })
+            })
+    });
+}
+
 /// Hands memory freed by the walk (libgit2's caches, per-commit diffs) back to the system before the
 /// pack reader maps the packs, so that the two phases' peaks do not add up. glibc keeps freed memory of
 /// its per-thread arenas otherwise.
@@ -623,12 +663,14 @@ impl Source for GitHistory {
             notes.extend(pack_notes);
         }
         // Whatever the packs did not hold: loose objects, and every blob of a range.
+        let messages = std::mem::take(&mut history.messages);
         let rest: Vec<Oid> = (history.introductions.keys())
-            .filter(|oid| !in_packs.contains(oid))
+            .filter(|oid| !in_packs.contains(oid) && !messages.contains_key(oid))
             .copied()
             .collect();
         drop(in_packs);
         read_blobs(&pool, &git_dir, &rest, &lineages, how, sinks);
+        hand_out_messages(&pool, messages, &lineages, how, sinks);
         notes.extend(history_notes(&history, no_commits));
         history.reader = Some(Reader::open(&git_dir)?);
         Ok(Enumerated {

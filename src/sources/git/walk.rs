@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::{
     commit_meta, git_err, is_file_mode, resolve_commit, CommitMeta, History, OldSide, Selection,
+    COMMIT_MESSAGE_PATH,
 };
 use crate::error::{Error, Result};
 
@@ -32,6 +33,8 @@ struct CommitChanges {
     /// Subtrees that could not be read (missing or corrupt objects): what lies under them in this
     /// commit was not diffed.
     errors: Vec<String>,
+    /// The full commit message.
+    message: Vec<u8>,
 }
 
 /// Something the walk could not read: where (a commit) and what went wrong. The walk goes on without it;
@@ -247,6 +250,7 @@ fn commit_changes(repo: &Repository, oid: Oid, record_old_sides: bool) -> Result
         deleted: diff.deleted.unwrap_or_default(),
         submodules: diff.submodules,
         errors: diff.errors,
+        message: commit.message_bytes().to_vec(),
     })
 }
 
@@ -313,11 +317,18 @@ fn diff_commits(
 /// Adds one commit's changes to `history` (commits are recorded parents first).
 fn record(history: &mut History, commit: CommitChanges) {
     history.submodules += commit.submodules;
-    if commit.changes.is_empty() {
+    let has_message = !commit.message.iter().all(u8::is_ascii_whitespace);
+    if commit.changes.is_empty() && !has_message {
         return;
     }
     let index = history.commits.len() as u32;
     history.commits.push(commit.meta);
+    if has_message {
+        // The message is content the commit introduces, at a path of its own.
+        let id = super::message_id(&commit.message);
+        history.introduce(id, index, COMMIT_MESSAGE_PATH.as_bytes(), Vec::new());
+        history.messages.entry(id).or_insert(commit.message);
+    }
     for change in &commit.changes {
         let replaced = change.replaced.iter().map(|&b| (b, change.path.as_slice()));
         history.introduce(change.new, index, &change.path, replaced.collect());
