@@ -64,8 +64,8 @@ fn the_same_secret_in_a_thousand_commits_is_one_finding() {
     assert_eq!(doc["findings"][0]["git"]["summary"], "build 0");
     assert_eq!(doc["findings"][0]["git"]["present_at_head"], true);
     assert_eq!(
-        doc["summary"]["files_scanned"], 1000,
-        "every unique blob once"
+        doc["summary"]["files_scanned"], 2000,
+        "every unique blob once, and every distinct commit message"
     );
 
     let run = scan_git(&repo, &["--all-occurrences"]);
@@ -549,7 +549,8 @@ fn packed_history_is_read_through_the_pack_reader() {
     assert_eq!(packed["findings"], loose["findings"]);
     assert_eq!(packed["findings"][0]["git"]["summary"], "v2 adds a token");
     assert_eq!(packed["findings"][0]["git"]["present_at_head"], false);
-    assert_eq!(packed["summary"]["files_scanned"], 3);
+    // three blobs and three commit messages
+    assert_eq!(packed["summary"]["files_scanned"], 6);
 }
 
 #[test]
