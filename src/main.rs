@@ -20,7 +20,9 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("keyhound: error: {err:#}");
+            // The message can carry repository text (a path, a config value): no raw control characters.
+            let message = keyhound::report::escape::terminal_lines(&format!("{err:#}"));
+            eprintln!("keyhound: error: {message}");
             ExitCode::from(keyhound::exit_code::ExitCode::ERROR_STATUS)
         }
     }

@@ -847,3 +847,71 @@ fn a_token_in_a_commit_message_is_found_in_history_and_range_scans() {
     );
     assert!(text.stdout().contains(&commit[..7]), "{}", text.stdout());
 }
+
+// ---- what the report shows cannot be turned against its reader ----
+
+/// Characters a terminal acts on: escape sequences (screen clear, window title, colour), bell, carriage
+/// return, backspace, and a right-to-left override.
+const TERMINAL_ATTACKS: [char; 6] = ['\x1b', '\x07', '\r', '\x08', '\u{9b}', '\u{202E}'];
+
+#[test]
+fn control_characters_from_the_repository_never_reach_the_terminal_raw() {
+    let mut repo = GitRepo::new();
+    let name = "a\x1b]0;pwned\x07\u{202E}vne.txt";
+    repo.write(name, token_line(9201).1);
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "--author=Eve\x1b[31m\x08 <eve@example.org>",
+        "-m",
+        "fix\x1b[2J\u{9b}H\rall good",
+    ]);
+    for args in [
+        &["scan", "git", "."][..],
+        &["scan", "dir", ".", "--format", "text"][..],
+    ] {
+        let run = repo.cmd(args).run();
+        assert_eq!(run.code(), 1, "{args:?}: {}", run.stderr());
+        for (what, text) in [("stdout", run.stdout()), ("stderr", run.stderr())] {
+            assert!(
+                !text.contains(TERMINAL_ATTACKS),
+                "{args:?}: raw control character on {what}: {text:?}"
+            );
+        }
+        // Escaped, not dropped: the reader sees that the name holds them.
+        assert!(
+            run.stdout().contains("a\\x1b]0;pwned\\x07\\u{202e}vne.txt"),
+            "{}",
+            run.stdout()
+        );
+        if args[1] == "git" {
+            assert!(run.stdout().contains("fix\\x1b[2J\\x9bH\\rall good"));
+            assert!(run.stdout().contains("Eve\\x1b[31m"), "{}", run.stdout());
+        }
+    }
+    // JSON keeps the exact name (JSON escapes it itself).
+    let run = repo.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    assert!(run.findings().iter().any(|(p, _, _)| p == name));
+}
+
+#[test]
+fn sarif_never_shows_credentials_from_the_remote_url() {
+    let mut repo = GitRepo::new();
+    repo.write("app.env", token_line(9202).1);
+    repo.commit("app");
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://ci:hunter2pw@git.example.org/team/app.git?access_token=qtok123#ftok456",
+    ]);
+    let run = repo.cmd(&["scan", "git", ".", "--format", "sarif"]).run();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let doc = run.json();
+    let uri = &doc["runs"][0]["versionControlProvenance"][0]["repositoryUri"];
+    assert_eq!(uri, "https://git.example.org/team/app.git", "{doc}");
+    for secret in ["hunter2pw", "qtok123", "ftok456"] {
+        assert!(!run.stdout().contains(secret), "{secret} in the report");
+    }
+}

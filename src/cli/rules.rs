@@ -11,6 +11,7 @@ use clap::{Subcommand, ValueEnum};
 use keyhound::config::Config;
 use keyhound::engine::{selftest, Engine};
 use keyhound::exit_code::ExitCode as Outcome;
+use keyhound::report::escape::terminal_lines;
 use keyhound::report::rules::{write_json, write_text};
 use keyhound::rules::RuleSet;
 
@@ -85,7 +86,7 @@ fn check(files: &[PathBuf]) -> Result<ExitCode> {
     let rules = match loaded {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", terminal_lines(&e.to_string()));
             eprintln!("keyhound: rule files are invalid");
             return Ok(status(Outcome::Findings));
         }
@@ -93,7 +94,7 @@ fn check(files: &[PathBuf]) -> Result<ExitCode> {
     let engine = Engine::new(rules);
     let problems = selftest::check_examples(&engine);
     for p in &problems {
-        eprintln!("{p}");
+        eprintln!("{}", terminal_lines(&p.to_string()));
     }
     let n = engine.rules().len();
     if problems.is_empty() {

@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 
 use keyhound::exit_code::{ExitCode as Outcome, FailOn};
 use keyhound::finding::Finding;
+use keyhound::report::escape::terminal;
 use keyhound::report::verifiers::{write_json, write_text};
 use keyhound::rules::RuleSet;
 use keyhound::verify::findings::{poc_commands, verify_findings};
@@ -125,8 +126,11 @@ impl VerifyArgs {
         for (i, command) in poc_commands(findings, &verifiers, show_secrets) {
             let f = &findings[i];
             eprintln!(
-                "keyhound: live: {}:{} [{}]\n  {command}",
-                f.path, f.line, f.rule_id
+                "keyhound: live: {}:{} [{}]\n  {}",
+                terminal(&f.path),
+                f.line,
+                terminal(&f.rule_id),
+                terminal(&command)
             );
         }
         Ok(())

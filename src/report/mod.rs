@@ -1,8 +1,10 @@
 //! Reports: the finished [`ScanOutcome`] written in a format. Each format is one [`Report`] in its own
 //! file, listed once in [`FORMATS`]; a new format is a new file plus a line there, and the command line
 //! offers it by name. Reporters see findings and counters only, never how the blobs were found. The rule
-//! list (`rules list`) is written by [`rules`], the verifier list (`verifiers`) by [`verifiers`].
+//! list (`rules list`) is written by [`rules`], the verifier list (`verifiers`) by [`verifiers`]. Text
+//! meant for a terminal passes repository strings through [`escape::terminal`].
 
+pub mod escape;
 pub mod gitlab;
 pub mod json;
 pub mod junit;
@@ -63,7 +65,8 @@ pub struct ReportContext<'a> {
 /// Version-control facts of the scanned repository.
 #[derive(Debug, Clone)]
 pub struct VersionControl {
-    /// Remote URL (origin), if known.
+    /// Remote URL (origin), if known, already sanitised (`sources::git::sanitize_url`: no credentials,
+    /// query or fragment).
     pub repository_uri: Option<String>,
     /// The commit HEAD points to.
     pub revision_id: Option<String>,

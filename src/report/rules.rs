@@ -5,6 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::escape::terminal;
 use crate::rules::{Rule, RuleSet};
 
 /// What the rule list says about one rule. Fields are in alphabetical order, the order of the JSON keys.
@@ -77,7 +78,8 @@ pub fn write_json(rules: &RuleSet, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out)
 }
 
-/// Writes one line per rule (id, confidence, keywords, name), then the count.
+/// Writes one line per rule (id, confidence, keywords, name; escaped, rules can come from a scanned
+/// repository's config), then the count.
 pub fn write_text(rules: &RuleSet, out: &mut dyn Write) -> std::io::Result<()> {
     let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(10);
     for r in rules.rules() {
@@ -94,10 +96,10 @@ pub fn write_text(rules: &RuleSet, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "{:width$}  {:6}  {:30}  {}",
-            r.id,
+            terminal(&r.id),
             r.confidence.as_str(),
-            truncate(&kws, 30),
-            name
+            terminal(&truncate(&kws, 30)),
+            terminal(&name)
         )?;
     }
     writeln!(out, "{} rules", rules.len())

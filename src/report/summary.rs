@@ -1,6 +1,8 @@
 //! The messages that follow a scan on stderr, never on stdout with the report: the inputs that could not
 //! be read (the first [`ERRORS_SHOWN`]), notes, and the summary line. The CLI prints them unless `--quiet`.
+//! Paths, messages and notes carry repository text: they are escaped with [`terminal`].
 
+use super::escape::terminal;
 use crate::finding::VerifyStatus;
 use crate::outcome::{format_duration, ScanOutcome, ScanStats};
 
@@ -13,7 +15,13 @@ pub fn messages(outcome: &ScanOutcome) -> Vec<String> {
         .errors
         .iter()
         .take(ERRORS_SHOWN)
-        .map(|e| format!("keyhound: error: {}: {}", e.path, e.message))
+        .map(|e| {
+            format!(
+                "keyhound: error: {}: {}",
+                terminal(&e.path),
+                terminal(&e.message)
+            )
+        })
         .collect();
     if outcome.errors.len() > ERRORS_SHOWN {
         lines.push(format!(
@@ -21,7 +29,12 @@ pub fn messages(outcome: &ScanOutcome) -> Vec<String> {
             outcome.errors.len() - ERRORS_SHOWN
         ));
     }
-    lines.extend(outcome.notes.iter().map(|n| format!("keyhound: note: {n}")));
+    lines.extend(
+        outcome
+            .notes
+            .iter()
+            .map(|n| format!("keyhound: note: {}", terminal(n))),
+    );
     lines.extend(verification_line(outcome));
     lines.push(summary_line(&outcome.stats));
     lines
@@ -136,6 +149,19 @@ mod tests {
         assert!(
             lines[ERRORS_SHOWN + 2].ends_with(": 0 findings, 0 skipped, 0 suppressed, 23 errors")
         );
+    }
+
+    #[test]
+    fn repository_text_in_messages_is_escaped() {
+        let mut outcome = ScanOutcome::default();
+        outcome.errors.push(ScanError {
+            path: "x\x1b]0;t\x07".into(),
+            message: "bad\rline".into(),
+        });
+        outcome.notes.push("\u{202e}note".into());
+        let lines = messages(&outcome);
+        assert_eq!(lines[0], "keyhound: error: x\\x1b]0;t\\x07: bad\\rline");
+        assert_eq!(lines[1], "keyhound: note: \\u{202e}note");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The text report: the census first ("N distinct secrets to rotate", one line each, live ones first,
 //! with where to rotate), then one block per finding. Colour only when asked (a terminal). The summary, errors and
-//! notes are messages, not part of the report: see [`super::summary`].
+//! notes are messages, not part of the report: see [`super::summary`]. Every string that can come from
+//! the scanned repository (paths, rule text, commit subjects, authors, provider answers) is escaped with
+//! [`terminal`].
 
 use std::io::Write;
 
@@ -8,6 +10,7 @@ use crate::census::{Census, Secret};
 use crate::finding::{GitProvenance, Verification, VerifyStatus};
 use crate::outcome::ScanOutcome;
 
+use super::escape::terminal;
 use super::{Report, ReportContext};
 
 /// The text report.
@@ -56,9 +59,13 @@ fn verification_line(v: &Verification, style: &Style) -> String {
     };
     let mut line = status;
     if let Some(identity) = &v.identity {
-        line.push_str(&format!(": {identity}"));
+        line.push_str(&format!(": {}", terminal(identity)));
     }
-    let mut about: Vec<String> = v.verifier.iter().cloned().collect();
+    let mut about: Vec<String> = v
+        .verifier
+        .iter()
+        .map(|s| terminal(s).into_owned())
+        .collect();
     if let Some(at) = &v.checked_at {
         about.push(format!("checked {at}"));
     }
@@ -66,7 +73,7 @@ fn verification_line(v: &Verification, style: &Style) -> String {
         line.push_str(&format!(" ({})", about.join(", ")));
     }
     if let Some(note) = &v.note {
-        line.push_str(&format!("; {note}"));
+        line.push_str(&format!("; {}", terminal(note)));
     }
     line
 }
@@ -94,18 +101,18 @@ fn write(
                 String::new()
             },
             style.paint("1;31", "Finding:"),
-            style.paint("1", &f.rule_name),
-            style.paint("2", &format!("[{}]", f.rule_id))
+            style.paint("1", &terminal(&f.rule_name)),
+            style.paint("2", &format!("[{}]", terminal(&f.rule_id)))
         )?;
         writeln!(
             out,
             "  Secret:      {}",
-            style.paint("33", f.secret.as_deref().unwrap_or(&f.redacted))
+            style.paint("33", &terminal(f.secret.as_deref().unwrap_or(&f.redacted)))
         )?;
         writeln!(
             out,
             "  Location:    {}:{}:{}",
-            style.paint("36", &f.path),
+            style.paint("36", &terminal(&f.path)),
             f.line,
             f.column
         )?;
@@ -113,13 +120,16 @@ fn write(
             writeln!(
                 out,
                 "  Paired with: {} at line {} ({})",
-                r.rule_id, r.line, r.redacted
+                terminal(&r.rule_id),
+                r.line,
+                terminal(&r.redacted)
             )?;
         }
         if let Some(d) = &f.decoded {
             writeln!(
                 out,
-                "  Decoded:     {d} (the secret is inside encoded text at this location)"
+                "  Decoded:     {} (the secret is inside encoded text at this location)",
+                terminal(d)
             )?;
         }
         if let Some(g) = &f.git {
@@ -134,7 +144,7 @@ fn write(
             f.confidence.as_str(),
             f.entropy
         )?;
-        writeln!(out, "  Fingerprint: {}", f.fingerprint)?;
+        writeln!(out, "  Fingerprint: {}", terminal(&f.fingerprint))?;
         writeln!(out)?;
     }
     Ok(())
@@ -158,10 +168,10 @@ fn write_census(census: &Census, style: &Style, out: &mut dyn Write) -> std::io:
             } else {
                 String::new()
             },
-            s.provider.as_deref().unwrap_or("Unknown provider"),
-            style.paint("33", &s.redacted),
-            s.rules.join(", "),
-            census_where(s)
+            terminal(s.provider.as_deref().unwrap_or("Unknown provider")),
+            style.paint("33", &terminal(&s.redacted)),
+            terminal(&s.rules.join(", ")),
+            terminal(&census_where(s))
         )?;
         if let Some(rotate) = &s.rotate {
             let console = s
@@ -169,7 +179,11 @@ fn write_census(census: &Census, style: &Style, out: &mut dyn Write) -> std::io:
                 .as_deref()
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default();
-            writeln!(out, "      rotate: {rotate}{console}")?;
+            writeln!(
+                out,
+                "      rotate: {}",
+                terminal(&format!("{rotate}{console}"))
+            )?;
         }
     }
     writeln!(out)
@@ -213,13 +227,15 @@ fn write_git(g: &GitProvenance, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "  Commit:      {} ({})",
-        &g.commit[..g.commit.len().min(12)],
-        g.summary
+        terminal(&g.commit[..g.commit.len().min(12)]),
+        terminal(&g.summary)
     )?;
     writeln!(
         out,
         "  Author:      {} <{}>, {}",
-        g.author_name, g.author_email, g.date
+        terminal(&g.author_name),
+        terminal(&g.author_email),
+        terminal(&g.date)
     )?;
     writeln!(
         out,
@@ -232,7 +248,7 @@ fn write_git(g: &GitProvenance, out: &mut dyn Write) -> std::io::Result<()> {
         }
     )?;
     if !g.refs.is_empty() {
-        writeln!(out, "  Refs:        {}", g.refs.join(", "))?;
+        writeln!(out, "  Refs:        {}", terminal(&g.refs.join(", ")))?;
     }
     Ok(())
 }

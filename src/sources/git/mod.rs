@@ -828,20 +828,28 @@ pub fn tracked_files(dir: &Path) -> Option<(PathBuf, Vec<Vec<u8>>)> {
     Some((workdir, paths))
 }
 
-/// A remote URL with any credentials in it removed (it goes into reports).
+/// The origin remote's URL, sanitised by [`sanitize_url`] (it goes into reports).
 pub fn remote_url(repo: &Repository) -> Option<String> {
     let remote = repo.find_remote("origin").ok()?;
     let url = remote.url().ok()?.to_string();
-    Some(strip_userinfo(&url))
+    Some(sanitize_url(&url))
 }
 
-/// Drops `user:password@` from a URL.
-pub fn strip_userinfo(url: &str) -> String {
+/// A URL fit to show: without `user:password@` (with a scheme, or `user:token@host:path` in scp form),
+/// and without its query (`?access_token=...`) and fragment, where tokens are put too. Every remote
+/// URL a report shows goes through here.
+pub fn sanitize_url(url: &str) -> String {
+    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
     if let Some(scheme_end) = url.find("://") {
         let rest = &url[scheme_end + 3..];
         let host_end = rest.find('/').unwrap_or(rest.len());
         if let Some(at) = rest[..host_end].rfind('@') {
             return format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]);
+        }
+    } else if let Some(at) = url.rfind('@') {
+        // scp form: `git@host:path` keeps its (public) user; `user:secret@host:path` loses both.
+        if url[..at].contains(':') && !url[..at].contains('/') {
+            return url[at + 1..].to_string();
         }
     }
     url.to_string()
@@ -859,14 +867,22 @@ mod tests {
     }
 
     #[test]
-    fn userinfo_is_stripped() {
-        assert_eq!(
-            strip_userinfo("https://u:p@github.com/a/b.git"),
-            "https://github.com/a/b.git"
-        );
-        assert_eq!(
-            strip_userinfo("git@github.com:a/b.git"),
-            "git@github.com:a/b.git"
-        );
+    fn urls_lose_credentials_query_and_fragment() {
+        for (url, shown) in [
+            (
+                "https://u:p@github.com/a/b.git",
+                "https://github.com/a/b.git",
+            ),
+            (
+                "https://github.com/a/b.git?token=x#y",
+                "https://github.com/a/b.git",
+            ),
+            ("https://t@h.org/a#frag", "https://h.org/a"),
+            ("git@github.com:a/b.git", "git@github.com:a/b.git"),
+            ("u:secret@h.org:a/b.git", "h.org:a/b.git"),
+            ("/srv/repo.git", "/srv/repo.git"),
+        ] {
+            assert_eq!(sanitize_url(url), shown, "{url}");
+        }
     }
 }
