@@ -856,7 +856,7 @@ const TERMINAL_ATTACKS: [char; 6] = ['\x1b', '\x07', '\r', '\x08', '\u{9b}', '\u
 
 #[test]
 fn control_characters_from_the_repository_never_reach_the_terminal_raw() {
-    let mut repo = GitRepo::new();
+    let repo = GitRepo::new();
     let name = "a\x1b]0;pwned\x07\u{202E}vne.txt";
     repo.write(name, token_line(9201).1);
     repo.git(&["add", "-A"]);
