@@ -11,7 +11,7 @@
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding
 //!                                  verify: finding, rules, sources
 //! census                           census: outcome, finding, rules
-//! baseline                         baseline: census, outcome, finding
+//! baseline, scrub                  baseline: census, outcome, finding   scrub: census, finding
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
 //!                                  finding, suppress, outcome   rules, sources, verify
 //!                                  exit_code: outcome, finding  hook: sources
@@ -30,6 +30,7 @@
 //! * [`census`] groups findings into distinct secrets (every location, first and last introduction,
 //!   refs that contain it, where to rotate it from `rules/rotate/providers.toml`).
 //! * [`baseline`] reads, writes and applies baselines of known secrets (keyed by census identity).
+//! * [`scrub`] writes what `git filter-repo` needs to remove found secrets from history, and a runbook.
 //! * [`verify`] asks providers whether found secrets still work (`--verify`, off by default).
 //! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, read from
 //!   where each scan mode trusts (a range's base, `HEAD`, the working tree), and resolves them into the
@@ -56,6 +57,7 @@ pub mod randomness;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod scrub;
 pub mod sources;
 pub mod suppress;
 pub mod target;

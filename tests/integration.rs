@@ -10,6 +10,7 @@ mod formats;
 mod git;
 mod hostile;
 mod robustness;
+mod scrub;
 mod structure;
 mod util;
 mod verify;

@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
 use keyhound::baseline::Baseline;
+use keyhound::census::Census;
 use keyhound::config::trust::report_config_changes;
 use keyhound::config::{ConfigStore, WorkTree};
 use keyhound::engine::Engine;
@@ -19,6 +20,7 @@ use keyhound::outcome::ScanOutcome;
 use keyhound::report::{summary, ReportContext, VersionControl};
 use keyhound::scan::git::{GitProgress, GitScanOptions};
 use keyhound::scan::Scanner;
+use keyhound::scrub::Plan;
 use keyhound::sources::git::Selection;
 use keyhound::target::{staged_config, staged_root, GitTarget};
 
@@ -53,6 +55,10 @@ pub enum ScanCommand {
         /// List every (commit, path, line) a secret appears at, not one finding per secret and path.
         #[arg(long)]
         all_occurrences: bool,
+        /// Write a scrub plan for `git filter-repo` into this directory: replacements.txt (the secrets,
+        /// mode 0600), paths.txt and RUNBOOK.md.
+        #[arg(long, value_name = "DIR")]
+        scrub_plan: Option<PathBuf>,
         /// Only note, not report as scanner-config-changed findings, the scanner configuration files
         /// a range changes (when such changes are reviewed another way, e.g. CODEOWNERS).
         #[arg(long)]
@@ -142,6 +148,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             path,
             commits,
             all_occurrences,
+            scrub_plan,
             allow_config_changes,
             common,
         } => {
@@ -160,6 +167,9 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             })?;
             outcome.notes.extend(trusted.note.into_iter().chain(notes));
             report_config_changes(&mut outcome, &changes, !allow_config_changes);
+            if let Some(dir) = &scrub_plan {
+                write_scrub_plan(dir, &mut outcome)?; // every secret, baselined or not
+            }
             apply_baseline(&common, &mut outcome, whole)?;
             finish(
                 &scanner,
@@ -232,6 +242,20 @@ fn with_progress<T: Send>(
     });
     bar.finish_and_clear();
     result
+}
+
+/// `--scrub-plan DIR`: the plan for the scan's findings (their secrets still in memory), and a note that
+/// its replacements file holds the secrets.
+fn write_scrub_plan(dir: &Path, outcome: &mut ScanOutcome) -> Result<()> {
+    let plan = Plan::of(&outcome.findings, &Census::of(outcome));
+    plan.write(dir)?;
+    outcome.notes.push(format!(
+        "scrub plan written to {} ({} secret value(s) in replacements.txt, mode 0600: it holds the \
+         secrets, keep it private and delete it after use; see RUNBOOK.md there)",
+        dir.display(),
+        plan.replacement_count()
+    ));
+    Ok(())
 }
 
 /// `--write-baseline` (every finding's secret, before any baseline is applied), then `--baseline` and
