@@ -190,11 +190,7 @@ pub fn for_history(repo: &Repository, selection: &Selection) -> Result<Trusted> 
 /// commit itself changes a config file, the note says that change applies from the next commit on.
 pub fn for_staged(repo: &Repository) -> Result<Trusted> {
     let mut trusted = head_or_defaults(repo, "a staged scan")?;
-    let staged: Vec<String> = source::staged_changes(repo)?
-        .into_iter()
-        .map(|c| c.path)
-        .filter(|p| is_config_name(p))
-        .collect();
+    let staged = staged_config_files(repo)?;
     if !staged.is_empty() {
         let note = format!(
             "this commit changes {}: configuration is read from HEAD, so the change applies from the \
@@ -207,6 +203,30 @@ pub fn for_staged(repo: &Repository) -> Result<Trusted> {
         });
     }
     Ok(trusted)
+}
+
+/// The config files the commit being made adds or changes: index entries named like a config file whose
+/// blob is not HEAD's at that path. Only those entries are compared (a whole HEAD-to-index diff with rename
+/// detection costs more than the rest of a pre-commit scan); a rename onto a config name counts, as the
+/// file is new at that path.
+fn staged_config_files(repo: &Repository) -> Result<Vec<String>> {
+    let index = source::commit_index(repo)?;
+    let head_tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let mut changed = Vec::new();
+    for entry in index.iter() {
+        let path = String::from_utf8_lossy(&entry.path);
+        if !is_config_name(&path) || !source::is_file_mode(entry.mode as i32) {
+            continue;
+        }
+        let at_head = head_tree
+            .as_ref()
+            .and_then(|tree| tree.get_path(Path::new(path.as_ref())).ok())
+            .map(|e| e.id());
+        if at_head != Some(entry.id) {
+            changed.push(path.into_owned());
+        }
+    }
+    Ok(changed)
 }
 
 /// True when the last component of `path` is one of [`CONFIG_FILE_NAMES`], in any letter case (on a

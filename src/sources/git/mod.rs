@@ -743,7 +743,7 @@ impl Clone for PackedBlobs<'_, '_> {
 /// The index `git commit` is about to record. Inside a pre-commit hook of `git commit -a` or `git commit
 /// PATH...`, git prepares a separate index and names it in `GIT_INDEX_FILE`; the repository's own index
 /// does not hold what is being committed then, so that variable wins when set (as it does for git).
-fn commit_index(repo: &Repository) -> Result<git2::Index> {
+pub fn commit_index(repo: &Repository) -> Result<git2::Index> {
     match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
         Some(path) => {
             let path = PathBuf::from(path);
