@@ -26,8 +26,12 @@ pub const HEADER: &str = "\
 # keyhound baseline: known secrets, one per line: identity, rule, redacted hint.
 # The identity is a hash of the secret's provider and value (it does not reveal the secret); no paths
 # or lines, so moving a file or editing around a secret keeps it baselined. Written by
-# `keyhound scan ... --write-baseline FILE`; `--baseline FILE --prune` drops entries that match nothing.
+# `keyhound baseline` (or `scan ... --write-baseline FILE`); `--prune` drops entries that match nothing.
 ";
+
+/// Why `--prune` is refused after a scan that did not see everything.
+pub const PRUNE_NEEDS_WHOLE: &str =
+    "--prune needs a scan that sees every secret: a directory, or a git history over every ref";
 
 /// One known secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +48,22 @@ pub struct Entry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Baseline {
     entries: BTreeMap<String, Entry>,
+}
+
+/// What bringing a baseline file up to date with a scan did ([`Baseline::update`]).
+#[derive(Debug, Clone, Default)]
+pub struct Update {
+    /// The new baseline.
+    pub baseline: Baseline,
+    /// Secrets the scan found that the old baseline did not list.
+    pub added: usize,
+    /// Old entries the scan met again.
+    pub kept: usize,
+    /// Old entries the scan did not meet, kept or (with `prune`) dropped; empty when the scan could not
+    /// tell (a range, staged changes, a scan with errors): those are all kept.
+    pub stale: Vec<Entry>,
+    /// Whether `stale` was dropped.
+    pub pruned: bool,
 }
 
 /// What applying a baseline did.
@@ -148,6 +168,46 @@ impl Baseline {
             ));
         }
         Applied { dropped, stale }
+    }
+
+    /// This baseline brought up to date with `outcome`'s findings (`keyhound baseline`): their secrets
+    /// are added and every old entry is kept, since a range or staged scan sees only part of what a
+    /// baseline names. Entries a whole scan (`whole`: a directory, every ref's history) without errors
+    /// did not meet are stale; `prune` drops them, and is refused after any other scan (it could
+    /// drop entries it merely did not look at).
+    pub fn update(&self, outcome: &ScanOutcome, whole: bool, prune: bool) -> Result<Update> {
+        if prune && !whole {
+            return Err(Error::Refused(PRUNE_NEEDS_WHOLE.into()));
+        }
+        let found = Baseline::of_findings(&outcome.findings);
+        let kept = (self.entries.keys())
+            .filter(|id| found.entries.contains_key(*id))
+            .count();
+        let added = found.entries.len() - kept;
+        let stale: Vec<Entry> = if whole && outcome.errors.is_empty() {
+            (self.entries.values())
+                .filter(|e| !found.entries.contains_key(&e.id))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut entries = found.entries;
+        for (id, e) in &self.entries {
+            entries.entry(id.clone()).or_insert_with(|| e.clone());
+        }
+        let mut baseline = Baseline { entries };
+        let pruned = prune && outcome.errors.is_empty();
+        if pruned {
+            baseline = baseline.without(&stale);
+        }
+        Ok(Update {
+            baseline,
+            added,
+            kept,
+            stale,
+            pruned,
+        })
     }
 
     /// This baseline without `stale`.

@@ -51,6 +51,19 @@ pub enum Error {
         /// What is in the way, and what to do about it.
         message: String,
     },
+    /// A request refused because doing it would give a wrong or incomplete result (pruning a baseline
+    /// after a scan that saw only part of the history, a scrub plan whose secret no longer matches the
+    /// report it comes from).
+    #[error("{0}")]
+    Refused(String),
+    /// A saved report (`merge`, `scrub-plan --from-report`) could not be read.
+    #[error("report {path}: {message}")]
+    Report {
+        /// The report file.
+        path: PathBuf,
+        /// What is wrong (with the line, for JSON Lines).
+        message: String,
+    },
 }
 
 /// Result with the library's [`Error`].

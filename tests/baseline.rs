@@ -2,7 +2,7 @@
 //! edit lines above a baselined secret and move its file (nothing changes), in directory, history, range
 //! and staged scans.
 
-use crate::util::{github_token, TestDir, TestRepo};
+use crate::util::{github_token, TestCommand, TestDir, TestRepo};
 
 fn token_line(seed: u64) -> String {
     format!("GITHUB_TOKEN={}\n", github_token(seed))
@@ -193,4 +193,186 @@ fn a_malformed_baseline_is_an_error_naming_file_and_line() {
         "{}",
         run.stderr()
     );
+}
+
+/// The entry lines of a baseline file.
+fn entries(path: &std::path::Path) -> Vec<String> {
+    (std::fs::read_to_string(path).unwrap().lines())
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn baseline_command_writes_what_write_baseline_writes_and_updates_it() {
+    let dir = TestDir::new();
+    let (a, b) = (token_line(5401), token_line(5402));
+    dir.write("src/a.env", &a);
+    dir.write("b.env", format!("# b\n{b}"));
+    let run = dir
+        .cmd(&["baseline", "dir", ".", "-o", "kh.baseline"])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("2 new"), "{}", run.stderr());
+    let run = (dir.cmd(&["scan", "dir", ".", "--write-baseline", "old.baseline"])).run();
+    assert_eq!(run.code(), 1);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("kh.baseline")).unwrap(),
+        std::fs::read_to_string(dir.path().join("old.baseline")).unwrap(),
+        "one format"
+    );
+    std::fs::remove_file(dir.path().join("old.baseline")).unwrap();
+    let scan = || {
+        (dir.cmd(&[
+            "scan",
+            "dir",
+            ".",
+            "--format",
+            "json",
+            "--baseline",
+            "kh.baseline",
+        ]))
+        .run()
+    };
+    assert_eq!(scan().code(), 0, "{}", scan().stdout());
+
+    // edits above a baselined secret change nothing; a new secret is the only finding
+    dir.write("src/a.env", format!("# moved down\n\n\nX=1\n{a}"));
+    let c = token_line(5403);
+    dir.write("c.env", &c);
+    let run = scan();
+    assert_eq!(run.code(), 1);
+    let found: Vec<String> = run.findings().into_iter().map(|(p, _, _)| p).collect();
+    assert_eq!(found, ["c.env"]);
+
+    // accepting it: the update adds one and keeps the rest
+    let run = dir
+        .cmd(&["baseline", "dir", ".", "-o", "kh.baseline"])
+        .run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("1 new, 2 already listed, 0 stale"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(entries(&dir.path().join("kh.baseline")).len(), 3);
+    assert_eq!(scan().code(), 0);
+
+    // a secret removed: stale, kept without --prune, dropped with it
+    dir.write("b.env", "# b\n");
+    let run = scan();
+    assert!(
+        run.stderr().contains("stale baseline entry"),
+        "{}",
+        run.stderr()
+    );
+    let run = dir
+        .cmd(&["baseline", "dir", ".", "-o", "kh.baseline"])
+        .run();
+    assert!(run.stderr().contains("1 stale, kept"), "{}", run.stderr());
+    assert_eq!(entries(&dir.path().join("kh.baseline")).len(), 3);
+    let run = (dir.cmd(&["baseline", "dir", ".", "-o", "kh.baseline", "--prune"])).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("1 stale, dropped"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(entries(&dir.path().join("kh.baseline")).len(), 2);
+    assert!(!scan().stderr().contains("stale"));
+}
+
+#[test]
+fn baseline_command_over_history_ranges_and_staged_changes() {
+    let mut repo = TestRepo::new();
+    let (a, b) = (token_line(5501), token_line(5502));
+    repo.commit(&[("a.env", Some(&a))], "a");
+    let first = repo.commit(&[("b.env", Some(&b))], "b");
+    let base = repo.path().join(".git/kh.baseline");
+    let base_arg = base.to_str().unwrap().to_string();
+    let root = repo.path().to_path_buf();
+    let at_root = |args: &[&str]| TestCommand::new(args).current_dir(&root).run();
+    let kh = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["-o", &base_arg]);
+        at_root(&all)
+    };
+    let run = kh(&["baseline", "git", "."]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(entries(&base).len(), 2);
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "git",
+            ".",
+            "--format",
+            "json",
+            "--baseline",
+            &base_arg,
+        ];
+        args.extend_from_slice(extra);
+        at_root(&args)
+    };
+    assert_eq!(scan(&[]).code(), 0);
+
+    // lines added above a baselined secret, and a new secret: only the new one is reported
+    let c = token_line(5503);
+    repo.commit(
+        &[
+            ("a.env", Some(&format!("# top\nX=1\n{a}"))),
+            ("c.env", Some(&c)),
+        ],
+        "c",
+    );
+    let run = scan(&[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let found: Vec<String> = run.findings().into_iter().map(|(p, _, _)| p).collect();
+    assert_eq!(found, ["c.env"]);
+
+    // a range adds what it saw and keeps everything else; --prune is refused there
+    let range = format!("{first}..HEAD");
+    let run = kh(&["baseline", "git", ".", "--range", &range]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("1 new"), "{}", run.stderr());
+    assert_eq!(entries(&base).len(), 3);
+    let run = kh(&["baseline", "git", ".", "--range", &range, "--prune"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("--prune needs"), "{}", run.stderr());
+    assert_eq!(scan(&[]).code(), 0);
+
+    // staged: a new secret about to be committed is accepted into the baseline
+    let d = token_line(5504);
+    repo.stage(&[("d.env", Some(&d))]);
+    let staged = ["scan", "staged", ".", "--baseline", &base_arg];
+    assert_eq!(at_root(&staged).code(), 1);
+    let run = kh(&["baseline", "staged", "."]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(entries(&base).len(), 4);
+    assert_eq!(at_root(&staged).code(), 0);
+
+    // history rewritten without b.env's commit: b's entry is stale, and --prune drops it
+    let out = std::process::Command::new("git")
+        .args(["rm", "-q", "--cached", "d.env"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut fresh = TestRepo::new();
+    fresh.commit(&[("a.env", Some(&a)), ("c.env", Some(&c))], "rewritten");
+    let fresh_path = fresh.path().to_str().unwrap().to_string();
+    let run = at_root(&["scan", "git", &fresh_path, "--baseline", &base_arg]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(
+        run.stderr().matches("stale baseline entry").count(),
+        2,
+        "b and d"
+    );
+    let run = kh(&["baseline", "git", &fresh_path, "--prune"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("2 stale, dropped"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(entries(&base).len(), 2);
 }

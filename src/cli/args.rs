@@ -75,14 +75,7 @@ pub struct ScanArgs {
     /// Write the report here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub report_path: Option<PathBuf>,
-    /// Config file [default: .keyhound.toml, else .gitleaks.toml, at the scan root; for a git range,
-    /// in its base commit; for a staged scan, in HEAD].
-    #[arg(long, short = 'c', value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Fingerprints to ignore, instead of the repository's .keyhoundignore and .gitleaksignore.
-    #[arg(long, value_name = "FILE")]
-    pub ignore_file: Option<PathBuf>,
-    /// Report only secrets not in this baseline file (see --write-baseline); a path given here is
+    /// Report only secrets not in this baseline file (see `keyhound baseline`); a path given here is
     /// trusted as given.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -93,6 +86,32 @@ pub struct ScanArgs {
     /// Write the findings' secrets as a baseline file (sorted, one per line, no line numbers).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit code when there are findings (errors always exit 2).
+    #[arg(long, default_value_t = 1)]
+    pub exit_code: u8,
+    /// Colour in text reports.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub scanning: ScanningArgs,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// Flags that decide what a scan reads and finds (not how it reports): every scan takes them, and so
+/// do `baseline`, `scrub-plan` and `audit`.
+#[derive(Args, Debug)]
+pub struct ScanningArgs {
+    /// Config file [default: .keyhound.toml, else .gitleaks.toml, at the scan root; for a git range,
+    /// in its base commit; for a staged scan, in HEAD].
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Fingerprints to ignore, instead of the repository's .keyhoundignore and .gitleaksignore.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
     /// Read no config or ignore file from the repository or directory scanned (only --config and
     /// --ignore-file, when given).
     #[arg(long)]
@@ -100,12 +119,6 @@ pub struct ScanArgs {
     /// Skip files larger than this (bytes; K, M, G suffixes allowed).
     #[arg(long, default_value = "10M", value_parser = parse_size)]
     pub max_file_size: u64,
-    /// Print secrets in full instead of redacted.
-    #[arg(long)]
-    pub show_secrets: bool,
-    /// Exit code when there are findings (errors always exit 2).
-    #[arg(long, default_value_t = 1)]
-    pub exit_code: u8,
     /// Layers of base64, hex and percent-encoding to decode and scan inside (0: none).
     #[arg(long, default_value_t = keyhound::engine::DEFAULT_DECODE_DEPTH)]
     pub decode_depth: usize,
@@ -115,17 +128,12 @@ pub struct ScanArgs {
     /// Worker threads [default: one per core; at most 128].
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
-    /// Colour in text reports.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
     /// No summary, error list, notes or progress on stderr (the exit code still tells).
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    #[command(flatten)]
-    pub verify: VerifyArgs,
 }
 
-impl ScanArgs {
+impl ScanningArgs {
     /// The config and ignore files the user named.
     pub fn config_request(&self) -> ConfigRequest {
         ConfigRequest {
@@ -135,14 +143,14 @@ impl ScanArgs {
         }
     }
 
-    /// The scan's options (`no_ignore` is `scan dir`'s own flag).
-    pub fn scan_options(&self, no_ignore: bool) -> ScanOptions {
+    /// The scan's options; `keep_context` when `--verify` will look around the secrets.
+    pub fn scan_options(&self, no_ignore: bool, keep_context: bool) -> ScanOptions {
         ScanOptions {
             max_file_size: self.max_file_size,
             threads: self.threads,
             no_ignore,
             min_confidence: self.min_confidence.into(),
-            keep_context: self.verify.enabled(),
+            keep_context,
         }
     }
 }
@@ -204,13 +212,14 @@ mod tests {
     fn defaults() {
         let a = parse(&[]);
         assert_eq!(a.format.0.name(), "text");
-        assert_eq!(a.max_file_size, 10 * 1024 * 1024);
+        assert_eq!(a.scanning.max_file_size, 10 * 1024 * 1024);
         assert_eq!(a.exit_code, 1);
-        assert_eq!(a.min_confidence, ConfidenceArg::Low);
+        assert_eq!(a.scanning.min_confidence, ConfidenceArg::Low);
         assert_eq!(a.color, ColorArg::Auto);
-        assert_eq!(a.threads, 0);
-        assert!(!a.quiet && !a.show_secrets);
-        assert!(a.config.is_none() && a.ignore_file.is_none() && a.report_path.is_none());
+        assert_eq!(a.scanning.threads, 0);
+        assert!(!a.scanning.quiet && !a.show_secrets);
+        assert!(a.scanning.config.is_none() && a.scanning.ignore_file.is_none());
+        assert!(a.report_path.is_none());
     }
 
     #[test]
@@ -239,24 +248,35 @@ mod tests {
         );
         assert!(parse_size("0").unwrap_err().contains("skip every file"));
         assert!(parse_size("0K").is_err());
-        assert_eq!(parse(&["--max-file-size", "1K"]).max_file_size, 1024);
+        assert_eq!(
+            parse(&["--max-file-size", "1K"]).scanning.max_file_size,
+            1024
+        );
         assert!(refused(&["--max-file-size", "1.5M"]).contains("--max-file-size"));
     }
 
     #[test]
     fn exit_code_threads_and_decode_depth_are_numbers() {
         let a = parse(&["--exit-code", "7", "-j", "3", "--decode-depth", "0"]);
-        assert_eq!((a.exit_code, a.threads, a.decode_depth), (7, 3, 0));
+        let s = &a.scanning;
+        assert_eq!((a.exit_code, s.threads, s.decode_depth), (7, 3, 0));
         assert!(refused(&["--exit-code", "256"]).contains("--exit-code"));
     }
 
     #[test]
     fn min_confidence_and_color() {
         let a = parse(&["--min-confidence", "high", "--color", "never"]);
-        assert_eq!(Confidence::from(a.min_confidence), Confidence::High);
+        assert_eq!(
+            Confidence::from(a.scanning.min_confidence),
+            Confidence::High
+        );
         assert_eq!(a.color, ColorArg::Never);
         assert_eq!(
-            Confidence::from(parse(&["--min-confidence", "medium"]).min_confidence),
+            Confidence::from(
+                parse(&["--min-confidence", "medium"])
+                    .scanning
+                    .min_confidence
+            ),
             Confidence::Medium
         );
         refused(&["--min-confidence", "certain"]);
@@ -276,16 +296,16 @@ mod tests {
             "--show-secrets",
             "--no-repo-config",
         ]);
-        let request = a.config_request();
+        let request = a.scanning.config_request();
         assert_eq!(request.config, Some(PathBuf::from("k.toml")));
         assert_eq!(request.ignore_file, Some(PathBuf::from("ign")));
         assert!(request.no_repo_config);
-        assert!(!parse(&[]).config_request().no_repo_config);
+        assert!(!parse(&[]).scanning.config_request().no_repo_config);
         assert_eq!(a.report_path, Some(PathBuf::from("out.json")));
-        assert!(a.quiet && a.show_secrets);
-        let options = a.scan_options(true);
+        assert!(a.scanning.quiet && a.show_secrets);
+        let options = a.scanning.scan_options(true, false);
         assert!(options.no_ignore);
-        assert_eq!(options.max_file_size, a.max_file_size);
+        assert_eq!(options.max_file_size, a.scanning.max_file_size);
     }
 
     #[test]

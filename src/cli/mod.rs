@@ -4,6 +4,7 @@
 //! stderr.
 
 mod args;
+mod baseline;
 mod completions;
 mod hook;
 mod rules;
@@ -45,6 +46,8 @@ enum Command {
     /// Scan something for secrets.
     #[command(subcommand)]
     Scan(Box<scan::ScanCommand>),
+    /// Write or update a baseline of the secrets found now (for `scan ... --baseline FILE`).
+    Baseline(Box<baseline::BaselineArgs>),
     /// List or check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -72,6 +75,7 @@ pub fn command() -> clap::Command {
 pub fn run() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Scan(cmd) => scan::run(*cmd),
+        Command::Baseline(args) => baseline::run(*args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
         Command::Verifiers { format } => verify::list(format),

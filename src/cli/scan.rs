@@ -24,7 +24,7 @@ use keyhound::scrub::Plan;
 use keyhound::sources::git::Selection;
 use keyhound::target::{staged_config, staged_root, GitTarget};
 
-use super::args::{parse_range, ColorArg, ScanArgs};
+use super::args::{parse_range, ColorArg, ScanArgs, ScanningArgs};
 
 /// The scan subcommands.
 #[derive(Subcommand, Debug)]
@@ -114,7 +114,7 @@ pub struct CommitArgs {
 
 impl CommitArgs {
     /// The commits, in the library's terms (`--all-refs` and no flag both mean every ref).
-    fn selection(self) -> Selection {
+    pub fn selection(self) -> Selection {
         keyhound::sources::range::select(self.range, self.since_commit, self.branch)
     }
 }
@@ -123,26 +123,35 @@ impl CommitArgs {
 pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
     // A flag combination that cannot work is refused before a long scan, not after it.
     cmd.common().verify.fail_on()?;
-    match cmd {
+    let (scanned, common) = match cmd {
         ScanCommand::Dir {
             paths,
             no_ignore,
             common,
         } => {
-            let store = WorkTree::for_scan_paths(&paths);
-            let (scanner, notes) = build_scanner(&common, &store, no_ignore)?;
-            let mut outcome = scanner.scan_dirs(&paths)?;
-            outcome.notes.extend(notes);
-            apply_baseline(&common, &mut outcome, true)?;
-            let root = Some(store.root().to_path_buf());
-            finish(&scanner, &common, outcome, root, None)
+            let keep = common.verify.enabled();
+            (
+                scan_dirs(&paths, no_ignore, &common.scanning, keep)?,
+                common,
+            )
         }
         ScanCommand::Stdin { common } => {
-            let (scanner, notes) = build_scanner(&common, &WorkTree::new("."), false)?;
+            let (scanner, notes) = build_scanner(
+                &common.scanning,
+                &WorkTree::new("."),
+                false,
+                common.verify.enabled(),
+            )?;
             let mut outcome = scanner.scan_stdin()?;
             outcome.notes.extend(notes);
-            apply_baseline(&common, &mut outcome, false)?;
-            finish(&scanner, &common, outcome, None, None)
+            let scanned = Scanned {
+                scanner,
+                outcome,
+                root: None,
+                vcs: None,
+                whole: false,
+            };
+            (scanned, common)
         }
         ScanCommand::Git {
             path,
@@ -152,69 +161,152 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             allow_config_changes,
             common,
         } => {
-            let target = GitTarget::history(&path)?;
-            let selection = commits.selection();
-            let whole = matches!(selection, Selection::AllRefs);
-            let (trusted, changes) = GitTarget::config(&path, &selection)?;
-            let (scanner, notes) = build_scanner(&common, trusted.store.as_ref(), false)?;
-            let progress = GitProgress::default();
-            let options = GitScanOptions {
-                selection,
+            let request = GitScan {
+                path: &path,
+                selection: commits.selection(),
                 all_occurrences,
+                allow_config_changes,
             };
-            let mut outcome = with_progress(&common, &progress, || {
-                scanner.scan_git(&path, &options, &progress)
-            })?;
-            outcome.notes.extend(trusted.note.into_iter().chain(notes));
-            report_config_changes(&mut outcome, &changes, !allow_config_changes);
+            let mut scanned = scan_git(request, &common.scanning, common.verify.enabled())?;
             if let Some(dir) = &scrub_plan {
-                write_scrub_plan(dir, &mut outcome)?; // every secret, baselined or not
+                write_scrub_plan(dir, &mut scanned.outcome)?; // every secret, baselined or not
             }
-            apply_baseline(&common, &mut outcome, whole)?;
-            finish(
-                &scanner,
-                &common,
-                outcome,
-                Some(target.root),
-                Some(target.vcs),
-            )
+            (scanned, common)
         }
         ScanCommand::Staged { path, common } => {
-            let root = staged_root(&path)?;
-            let trusted = staged_config(&path)?;
-            let (scanner, notes) = build_scanner(&common, trusted.store.as_ref(), false)?;
-            let mut outcome = scanner.scan_staged(&path)?;
-            outcome.notes.extend(trusted.note.into_iter().chain(notes));
-            apply_baseline(&common, &mut outcome, false)?;
-            finish(&scanner, &common, outcome, Some(root), None)
+            let keep = common.verify.enabled();
+            (scan_staged(&path, &common.scanning, keep)?, common)
         }
-    }
+    };
+    let Scanned {
+        scanner,
+        mut outcome,
+        root,
+        vcs,
+        whole,
+    } = scanned;
+    apply_baseline(&common, &mut outcome, whole)?;
+    finish(&scanner, &common, outcome, root, vcs)
+}
+
+/// A finished scan, before baselines and reporting.
+pub(super) struct Scanned {
+    /// The scanner that ran (its rules name the findings' rules in reports).
+    pub scanner: Scanner,
+    /// What it found.
+    pub outcome: ScanOutcome,
+    /// The root findings' paths are relative to.
+    pub root: Option<PathBuf>,
+    /// For history scans: the repository's remote and HEAD.
+    pub vcs: Option<VersionControl>,
+    /// The scan saw everything a baseline can name (a directory, every ref's history), so baseline
+    /// entries it did not meet are stale.
+    pub whole: bool,
+}
+
+/// `scan dir`: the files and directories `paths`, with the config found at their root.
+pub(super) fn scan_dirs(
+    paths: &[PathBuf],
+    no_ignore: bool,
+    args: &ScanningArgs,
+    keep_context: bool,
+) -> Result<Scanned> {
+    let store = WorkTree::for_scan_paths(paths);
+    let (scanner, notes) = build_scanner(args, &store, no_ignore, keep_context)?;
+    let mut outcome = scanner.scan_dirs(paths)?;
+    outcome.notes.extend(notes);
+    Ok(Scanned {
+        scanner,
+        outcome,
+        root: Some(store.root().to_path_buf()),
+        vcs: None,
+        whole: true,
+    })
+}
+
+/// What `scan git` is asked to read.
+pub(super) struct GitScan<'a> {
+    /// The repository.
+    pub path: &'a Path,
+    /// Its commits.
+    pub selection: Selection,
+    /// Every occurrence, not one finding per secret and path.
+    pub all_occurrences: bool,
+    /// Note, not report, changes to the scanner's configuration.
+    pub allow_config_changes: bool,
+}
+
+/// `scan git`: the history `request` names, with the config the library trusts for it.
+pub(super) fn scan_git(
+    request: GitScan<'_>,
+    args: &ScanningArgs,
+    keep_context: bool,
+) -> Result<Scanned> {
+    let path = request.path;
+    let target = GitTarget::history(path)?;
+    let whole = matches!(request.selection, Selection::AllRefs);
+    let (trusted, changes) = GitTarget::config(path, &request.selection)?;
+    let (scanner, notes) = build_scanner(args, trusted.store.as_ref(), false, keep_context)?;
+    let progress = GitProgress::default();
+    let options = GitScanOptions {
+        selection: request.selection,
+        all_occurrences: request.all_occurrences,
+    };
+    let mut outcome = with_progress(args.quiet, &progress, || {
+        scanner.scan_git(path, &options, &progress)
+    })?;
+    outcome.notes.extend(trusted.note.into_iter().chain(notes));
+    report_config_changes(&mut outcome, &changes, !request.allow_config_changes);
+    Ok(Scanned {
+        scanner,
+        outcome,
+        root: Some(target.root),
+        vcs: Some(target.vcs),
+        whole,
+    })
+}
+
+/// `scan staged`: what the next commit of the repository at `path` records, with HEAD's config.
+pub(super) fn scan_staged(path: &Path, args: &ScanningArgs, keep_context: bool) -> Result<Scanned> {
+    let root = staged_root(path)?;
+    let trusted = staged_config(path)?;
+    let (scanner, notes) = build_scanner(args, trusted.store.as_ref(), false, keep_context)?;
+    let mut outcome = scanner.scan_staged(path)?;
+    outcome.notes.extend(trusted.note.into_iter().chain(notes));
+    Ok(Scanned {
+        scanner,
+        outcome,
+        root: Some(root),
+        vcs: None,
+        whole: false,
+    })
 }
 
 /// The scanner for `args`, with the config and ignore files the library finds in `store`, and the
 /// notes the report should carry about them.
 fn build_scanner(
-    args: &ScanArgs,
+    args: &ScanningArgs,
     store: &dyn ConfigStore,
     no_ignore: bool,
+    keep_context: bool,
 ) -> Result<(Scanner, Vec<String>)> {
     let resolved = keyhound::config::resolve(store, &args.config_request())?;
     let notes = resolved.notes();
     let scanner = Scanner::new(
         Engine::new(resolved.rules).with_decode_depth(args.decode_depth),
         resolved.suppressor,
-        args.scan_options(no_ignore),
+        args.scan_options(no_ignore, keep_context),
     );
     Ok((scanner, notes))
 }
 
 /// Runs `scan` with a progress line on stderr when stderr is a terminal.
 fn with_progress<T: Send>(
-    args: &ScanArgs,
+    quiet: bool,
     progress: &GitProgress,
     scan: impl FnOnce() -> T + Send,
 ) -> T {
-    if args.quiet || !std::io::stderr().is_terminal() {
+    if quiet || !std::io::stderr().is_terminal() {
         return scan();
     }
     let bar = indicatif::ProgressBar::new_spinner();
@@ -270,9 +362,7 @@ fn apply_baseline(args: &ScanArgs, outcome: &mut ScanOutcome, whole: bool) -> Re
         return Ok(());
     };
     if args.prune && !whole {
-        bail!(
-            "--prune needs a scan that sees every secret: `scan dir`, or `scan git` over every ref"
-        );
+        bail!(keyhound::baseline::PRUNE_NEEDS_WHOLE);
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading baseline {}", path.display()))?;
@@ -301,8 +391,11 @@ fn finish(
     vcs: Option<VersionControl>,
 ) -> Result<ExitCode> {
     let fail_on = args.verify.fail_on()?;
-    args.verify
-        .run(&mut outcome.findings, scanner.engine().rules(), args.quiet)?;
+    args.verify.run(
+        &mut outcome.findings,
+        scanner.engine().rules(),
+        args.scanning.quiet,
+    )?;
     for f in &mut outcome.findings {
         f.finalize_secret(args.show_secrets);
     }
@@ -335,7 +428,7 @@ fn finish(
     }
     args.verify
         .print_poc(&outcome.findings, args.show_secrets)?;
-    if !args.quiet {
+    if !args.scanning.quiet {
         let mut err = std::io::stderr().lock();
         for line in summary::messages(&outcome) {
             // A closed stderr must not turn the earned exit code into a panic.
