@@ -22,7 +22,8 @@
 //! * [`rules`] parses and compiles the rule files (`rules/*.toml`, embedded).
 //! * [`sources`] yields bytes with their provenance, every scan mode behind one [`sources::Source`] trait
 //!   (directories, standard input, git history and ranges, staged changes), and knows nothing of rules;
-//!   [`sources::range`] reads `--range` the way git does.
+//!   [`sources::range`] reads `--range` the way git does; [`sources::chunk`] streams large content in
+//!   overlapping chunks.
 //! * [`engine`] runs the keyword prefilter, the regexes near keyword hits and the gates.
 //! * [`finding`] turns matches into findings with redaction and fingerprints.
 //! * [`suppress`] applies allowlists, inline markers and the ignore file.

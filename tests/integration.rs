@@ -11,6 +11,7 @@ mod git;
 mod hostile;
 mod robustness;
 mod scrub;
+mod streaming;
 mod structure;
 mod util;
 mod verify;

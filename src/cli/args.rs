@@ -116,9 +116,10 @@ pub struct ScanningArgs {
     /// --ignore-file, when given).
     #[arg(long)]
     pub no_repo_config: bool,
-    /// Skip files larger than this (bytes; K, M, G suffixes allowed).
-    #[arg(long, default_value = "10M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Skip files and git blobs larger than this, naming them in a note (bytes; K, M, G suffixes
+    /// allowed) [default: no limit; large files and standard input are streamed].
+    #[arg(long, value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
     /// Layers of base64, hex and percent-encoding to decode and scan inside (0: none).
     #[arg(long, default_value_t = keyhound::engine::DEFAULT_DECODE_DEPTH)]
     pub decode_depth: usize,
@@ -146,7 +147,7 @@ impl ScanningArgs {
     /// The scan's options; `keep_context` when `--verify` will look around the secrets.
     pub fn scan_options(&self, no_ignore: bool, keep_context: bool) -> ScanOptions {
         ScanOptions {
-            max_file_size: self.max_file_size,
+            max_file_size: self.max_file_size.unwrap_or(u64::MAX),
             threads: self.threads,
             no_ignore,
             min_confidence: self.min_confidence.into(),
@@ -212,7 +213,11 @@ mod tests {
     fn defaults() {
         let a = parse(&[]);
         assert_eq!(a.format.0.name(), "text");
-        assert_eq!(a.scanning.max_file_size, 10 * 1024 * 1024);
+        assert_eq!(a.scanning.max_file_size, None);
+        assert_eq!(
+            a.scanning.scan_options(false, false).max_file_size,
+            u64::MAX
+        );
         assert_eq!(a.exit_code, 1);
         assert_eq!(a.scanning.min_confidence, ConfidenceArg::Low);
         assert_eq!(a.color, ColorArg::Auto);
@@ -250,7 +255,7 @@ mod tests {
         assert!(parse_size("0K").is_err());
         assert_eq!(
             parse(&["--max-file-size", "1K"]).scanning.max_file_size,
-            1024
+            Some(1024)
         );
         assert!(refused(&["--max-file-size", "1.5M"]).contains("--max-file-size"));
     }
@@ -305,7 +310,9 @@ mod tests {
         assert!(a.scanning.quiet && a.show_secrets);
         let options = a.scanning.scan_options(true, false);
         assert!(options.no_ignore);
-        assert_eq!(options.max_file_size, a.scanning.max_file_size);
+        assert_eq!(options.max_file_size, u64::MAX);
+        let options = (parse(&["--max-file-size", "2K"]).scanning).scan_options(false, false);
+        assert_eq!(options.max_file_size, 2048);
     }
 
     #[test]

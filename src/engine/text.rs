@@ -97,6 +97,26 @@ fn decode_utf16(bytes: &[u8], order: Order, out: &mut Vec<u8>) {
     }
 }
 
+/// Where byte `at` of `bytes` lies in the text [`binary_text`] made of them as `kind` (`None`: the bytes
+/// themselves): the same offset, except in decoded UTF-16, where it is the length of the text decoded
+/// from the bytes before `at` (after the byte-order mark).
+pub fn text_offset(bytes: &[u8], kind: Option<BinaryText>, at: usize) -> usize {
+    let at = at.min(bytes.len());
+    match kind {
+        Some(BinaryText::Utf16) => {
+            let (order, bom) = utf16_order(bytes).unwrap_or((Order::Little, 0));
+            let units = bytes[bom.min(at)..at].chunks_exact(2).map(|p| match order {
+                Order::Little => u16::from_le_bytes([p[0], p[1]]),
+                Order::Big => u16::from_be_bytes([p[0], p[1]]),
+            });
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER).len_utf8())
+                .sum()
+        }
+        _ => at,
+    }
+}
+
 /// True for the bytes `strings` counts as text: printable ASCII, tab, and line ends.
 fn is_printable(b: u8) -> bool {
     matches!(b, 0x20..=0x7E | b'\t' | b'\n' | b'\r')
@@ -176,6 +196,21 @@ mod tests {
         assert_eq!(kind, BinaryText::Printable);
         assert_eq!(out.len(), bytes.len());
         assert_eq!(out, "\n\n\n\n\n\nTOKEN=ghp_abcdefgh\n\n\n");
+    }
+
+    #[test]
+    fn offsets_in_decoded_utf16_are_offsets_in_its_text() {
+        let s = "A=\u{e9}\nB";
+        for bom in [true, false] {
+            let bytes = utf16(s, Order::Little, bom);
+            let mut out = Vec::new();
+            let kind = binary_text(&bytes, &mut out);
+            let skip = if bom { 2 } else { 0 };
+            // after "A=é": 3 code units, 4 bytes of UTF-8
+            assert_eq!(text_offset(&bytes, kind, skip + 6), 4);
+            assert_eq!(text_offset(&bytes, kind, bytes.len()), out.len());
+        }
+        assert_eq!(text_offset(b"abc", None, 2), 2);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::finding::{fingerprint, redact, Finding, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
 use crate::rules::Confidence;
+use crate::sources::chunk::Part;
 use crate::sources::dir::Dir;
 use crate::sources::git::GitHistory;
 use crate::sources::staged::Staged;
@@ -39,7 +40,9 @@ pub const MAX_THREADS: usize = 128;
 /// Options that shape a scan (not what is scanned).
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    /// Files larger than this are skipped and counted.
+    /// Files and git blobs larger than this are skipped, counted and named in a note: only when the
+    /// user asks (`u64::MAX`, the default, is no limit; large files and standard input are streamed in
+    /// bounded memory). Standard input is always read to its end.
     pub max_file_size: u64,
     /// Worker threads (0: one per core; at most [`MAX_THREADS`]).
     pub threads: usize,
@@ -57,7 +60,7 @@ pub const CONTEXT_LINES: usize = 12;
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
-            max_file_size: 10 * 1024 * 1024,
+            max_file_size: u64::MAX,
             threads: 0,
             no_ignore: false,
             min_confidence: Confidence::Low,
@@ -121,11 +124,36 @@ impl Scanner {
             stats: collected.stats,
             notes: enumerated.notes,
         };
+        if let Some(note) = self.too_large_note(&outcome.stats, collected.too_large) {
+            outcome.notes.push(note);
+        }
         if let Some(history) = enumerated.history {
             self.place_history(&history, collected.drafts, occurrences, &mut outcome);
         }
         outcome.finish(started);
         Ok(outcome)
+    }
+
+    /// The note that says which files were not scanned because the user's `--max-file-size` left them
+    /// out, naming the first few (`None` when none was).
+    fn too_large_note(&self, stats: &ScanStats, mut named: Vec<String>) -> Option<String> {
+        if stats.skipped_too_large == 0 {
+            return None;
+        }
+        named.sort();
+        named.truncate(TOO_LARGE_NAMED);
+        let more = stats.skipped_too_large.saturating_sub(named.len() as u64);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} file(s) larger than --max-file-size ({} bytes) not scanned, as asked: {}{more}",
+            stats.skipped_too_large,
+            self.options.max_file_size,
+            named.join(", ")
+        ))
     }
 
     /// Scans files and directories (`scan dir`).
@@ -137,7 +165,7 @@ impl Scanner {
         self.scan(&source, &Progress::default(), Occurrences::First)
     }
 
-    /// Scans standard input as one blob (`scan stdin`).
+    /// Scans standard input to its end, streamed (`scan stdin`).
     pub fn scan_stdin(&self) -> Result<ScanOutcome> {
         self.scan(&Stdin, &Progress::default(), Occurrences::First)
     }
@@ -179,10 +207,25 @@ impl Scanner {
         findings: &mut Vec<Finding>,
         stats: &mut ScanStats,
     ) {
+        self.make_findings_at(path, bytes, matches, Base::default(), findings, stats);
+    }
+
+    /// [`Scanner::make_findings`] for `bytes` that start after `base` in their file (a chunk of a
+    /// stream): lines and columns are the file's.
+    fn make_findings_at(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        matches: &[RawMatch],
+        base: Base,
+        findings: &mut Vec<Finding>,
+        stats: &mut ScanStats,
+    ) {
         let first = findings.len();
         self.draft_findings(bytes, matches, findings, stats);
         let drafts: Vec<Finding> = findings.drain(first..).collect();
-        for draft in drafts {
+        for mut draft in drafts {
+            base.shift_finding(&mut draft);
             if let Some(f) = self.place(draft, path, stats) {
                 findings.push(f);
             }
@@ -324,6 +367,49 @@ impl Scanner {
     }
 }
 
+/// How many files over `--max-file-size` the note about them names.
+const TOO_LARGE_NAMED: usize = 5;
+
+/// Where a chunk of a stream starts: the lines before it and the columns before it on its first line.
+/// Positions found in the chunk are shifted by it into positions in the stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Base {
+    lines: usize,
+    columns: usize,
+}
+
+impl Base {
+    /// Shifts a (1-based) position in the chunk into the stream.
+    fn shift(&self, line: &mut usize, column: &mut usize) {
+        if *line == 1 {
+            *column += self.columns;
+        }
+        *line += self.lines;
+    }
+
+    /// Shifts every position of a finding made in the chunk.
+    fn shift_finding(&self, f: &mut Finding) {
+        if *self == Base::default() {
+            return;
+        }
+        self.shift(&mut f.line, &mut f.column);
+        self.shift(&mut f.end_line, &mut f.end_column);
+        for part in f.related.iter_mut().chain(f.also_related.iter_mut()) {
+            self.shift(&mut part.line, &mut part.column);
+        }
+    }
+
+    /// The base of what starts at `at` (a position in the chunk this is the base of).
+    fn after(&self, at: locate::Position) -> Base {
+        let (mut line, mut column) = (at.line, at.column);
+        self.shift(&mut line, &mut column);
+        Base {
+            lines: line - 1,
+            columns: column - 1,
+        }
+    }
+}
+
 /// Keeps, among findings of one blob at one path, those not overlapped by a finding of strictly higher
 /// confidence, and one finding per exact span among equals (the first by rule order): one secret, one
 /// finding. The engine does this itself when it knows the path; git blobs are placed per path here.
@@ -364,6 +450,8 @@ struct Collected {
     drafts: HashMap<Oid, Vec<Finding>>,
     stats: ScanStats,
     errors: Vec<ScanError>,
+    /// A few of the files skipped for `--max-file-size`, to name in a note.
+    too_large: Vec<String>,
 }
 
 /// One worker thread's sink: its scratch buffers and what it found, merged into the shared
@@ -379,6 +467,8 @@ struct Worker<'a> {
     progress: &'a Progress,
     local: Collected,
     shared: &'a Mutex<Collected>,
+    /// Where the next chunk of the stream being scanned starts.
+    stream: Base,
 }
 
 impl<'a> Worker<'a> {
@@ -398,7 +488,57 @@ impl<'a> Worker<'a> {
             progress,
             local: Collected::default(),
             shared,
+            stream: Base::default(),
         }
+    }
+
+    /// One chunk of a stream found at `path` ([`crate::sources::chunk`]): its text scanned like a
+    /// blob's, keeping the matches that start in the part the chunk owns, at their lines in the stream.
+    fn scan_chunk(&mut self, path: &str, bytes: &[u8], part: Part) {
+        if part.first() {
+            self.stream = Base::default();
+            self.local.stats.files_scanned += 1;
+            self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+        }
+        let new = part.new_bytes(bytes.len()) as u64;
+        self.local.stats.bytes_scanned += new;
+        self.progress.bytes.fetch_add(new, Ordering::Relaxed);
+        let mut text = std::mem::take(&mut self.text);
+        let kind = text::binary_text(bytes, &mut text);
+        if kind.is_some() && part.first() {
+            self.local.stats.binary_as_text += 1;
+        }
+        let (scanned, located) = match kind {
+            None => (bytes, bytes),
+            Some(BinaryText::Utf16) => (&text[..], &text[..]),
+            Some(BinaryText::Printable) => (&text[..], bytes),
+        };
+        let at = |i: usize| text::text_offset(bytes, kind, i);
+        let owned = part.owned(bytes.len());
+        let owned = at(owned.start)..at(owned.end);
+        self.matches.clear();
+        let engine = &self.scanner.engine;
+        engine.scan(path, scanned, &mut self.scratch, &mut self.matches);
+        self.matches.retain(|m| owned.contains(&m.secret.start));
+        if part.first() {
+            engine.scan_path(path, &mut self.matches);
+        }
+        if !self.matches.is_empty() {
+            let (findings, stats) = (&mut self.local.findings, &mut self.local.stats);
+            (self.scanner).make_findings_at(
+                path,
+                located,
+                &self.matches,
+                self.stream,
+                findings,
+                stats,
+            );
+        }
+        if let Some(next) = part.next_start(bytes.len()) {
+            let next = at(next).min(located.len());
+            self.stream = self.stream.after(locate::position(located, next));
+        }
+        self.text = text;
     }
 
     /// Content found at `path`: every rule over `scanned`, then placed there and located in `located`
@@ -504,9 +644,18 @@ impl Sink for Worker<'_> {
                 }
                 self.text = text;
             }
+            Item::Chunk { path, bytes, part } => self.scan_chunk(&path, bytes, part),
             Item::Skipped { origin, reason } => {
                 match reason {
-                    SkipReason::TooLarge => self.local.stats.skipped_too_large += 1,
+                    SkipReason::TooLarge => {
+                        self.local.stats.skipped_too_large += 1;
+                        if self.local.too_large.len() < TOO_LARGE_NAMED {
+                            self.local.too_large.push(match &origin {
+                                Origin::Path(path) => path.clone(),
+                                Origin::Git { id, .. } => format!("blob {id}"),
+                            });
+                        }
+                    }
                     SkipReason::Symlink => {
                         self.local.stats.skipped_symlinks += 1;
                         return;
@@ -529,6 +678,7 @@ impl Drop for Worker<'_> {
         shared.findings.append(&mut self.local.findings);
         shared.drafts.extend(self.local.drafts.drain());
         shared.errors.append(&mut self.local.errors);
+        shared.too_large.append(&mut self.local.too_large);
         shared.stats.add(&self.local.stats);
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 use super::{
-    skip_reason, Enumerate, Enumerated, Item, Origin, Sink, SinkFactory, SkipReason, Source,
+    chunk, skip_reason, Enumerate, Enumerated, Item, Origin, Sink, SinkFactory, SkipReason, Source,
 };
 use crate::error::Result;
 
@@ -261,7 +261,7 @@ impl Visitor<'_, '_> {
             // sockets, fifos, devices: reading them could block forever
             return;
         }
-        match self.read(fs_path) {
+        match self.read(fs_path, &path) {
             Err(e) => self.sink.accept(Item::Error {
                 path,
                 message: e.to_string(),
@@ -270,25 +270,20 @@ impl Visitor<'_, '_> {
                 origin: Origin::Path(path),
                 reason,
             }),
-            Ok(None) => self.sink.accept(Item::Blob {
-                origin: Origin::Path(path),
-                bytes: &self.buf,
-            }),
+            Ok(None) => {}
         }
     }
 
-    /// Reads the file into `self.buf`, unless it is to be skipped (and says why).
-    fn read(&mut self, fs_path: &Path) -> std::io::Result<Option<SkipReason>> {
-        let mut file = File::open(fs_path)?;
-        if file.metadata()?.len() > self.max_file_size {
-            return Ok(Some(SkipReason::TooLarge));
+    /// Hands the file to the sink, whole or in chunks ([`chunk::stream`]), unless it is to be skipped
+    /// (and says why). A file that grows past the limit while it is read is read up to the limit.
+    fn read(&mut self, fs_path: &Path, path: &str) -> std::io::Result<Option<SkipReason>> {
+        let file = File::open(fs_path)?;
+        if let Some(reason) = skip_reason(file.metadata()?.len(), self.max_file_size) {
+            return Ok(Some(reason));
         }
-        self.buf.clear();
-        // +1 so that a file that grew past the limit since `metadata` is still caught
-        (&mut file)
-            .take(self.max_file_size.saturating_add(1))
-            .read_to_end(&mut self.buf)?;
-        Ok(skip_reason(&self.buf, self.max_file_size))
+        let mut limited = file.take(self.max_file_size);
+        chunk::stream(&mut limited, path, &mut self.buf, self.sink.as_mut())?;
+        Ok(None)
     }
 }
 

@@ -13,6 +13,7 @@ use git2::Oid;
 
 use crate::error::Result;
 
+pub mod chunk;
 pub mod dir;
 pub mod git;
 pub mod range;
@@ -38,7 +39,7 @@ pub enum Origin {
 /// Why an entry's content was not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipReason {
-    /// It is larger than `--max-file-size`.
+    /// It is larger than the `--max-file-size` the user gave (there is no limit by default).
     TooLarge,
     /// It is a symbolic link (links are not followed, so loops cannot occur).
     Symlink,
@@ -53,6 +54,16 @@ pub enum Item<'a> {
         origin: Origin,
         /// The content.
         bytes: &'a [u8],
+    },
+    /// One chunk of content streamed because it is too large to hold at once ([`chunk`]): the chunks
+    /// of one stream are handed to the same sink, in order, one after the other.
+    Chunk {
+        /// Where the stream was found (a file's path, or `<stdin>`).
+        path: String,
+        /// The chunk's bytes.
+        bytes: &'a [u8],
+        /// Where the chunk lies in its stream.
+        part: chunk::Part,
     },
     /// An entry whose content is not scanned; its path still is (for rules that match a file by its
     /// path), except for symbolic links.
@@ -86,7 +97,7 @@ pub type SinkFactory<'a> = dyn Fn() -> Box<dyn Sink + 'a> + Sync + 'a;
 pub struct Enumerate<'a> {
     /// Worker threads (0: one per core).
     pub threads: usize,
-    /// Content larger than this is skipped as [`SkipReason::TooLarge`].
+    /// Content larger than this is skipped as [`SkipReason::TooLarge`] (`u64::MAX`: no limit).
     pub max_file_size: u64,
     /// Counters a caller can watch while the source runs.
     pub progress: &'a Progress,
@@ -106,7 +117,7 @@ impl Enumerate<'_> {
     /// Why `bytes` is not scanned, if it is not: larger than the limit. (Content that looks binary is
     /// scanned: the scanner reads the text in it.)
     pub fn skip(&self, bytes: &[u8]) -> Option<SkipReason> {
-        skip_reason(bytes, self.max_file_size)
+        skip_reason(bytes.len() as u64, self.max_file_size)
     }
 }
 
@@ -138,7 +149,7 @@ pub trait Source {
     fn enumerate(&self, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated>;
 }
 
-/// Why `bytes` is not scanned under a size limit of `max_size`, if it is not: too large.
-pub fn skip_reason(bytes: &[u8], max_size: u64) -> Option<SkipReason> {
-    (bytes.len() as u64 > max_size).then_some(SkipReason::TooLarge)
+/// Why content of `len` bytes is not scanned under a size limit of `max_size`, if it is not: too large.
+pub fn skip_reason(len: u64, max_size: u64) -> Option<SkipReason> {
+    (len > max_size).then_some(SkipReason::TooLarge)
 }

@@ -1,37 +1,28 @@
-//! Standard input as one blob (CI logs, pasted output).
+//! Standard input (CI logs, pasted output), streamed: any length is scanned, in bounded memory
+//! ([`super::chunk`]). `--max-file-size` does not apply to it: a log is read to its end or the scan is an
+//! error.
 
-use std::io::Read;
-
-use super::{Enumerate, Enumerated, Item, Origin, SinkFactory, Source};
+use super::{chunk, Enumerate, Enumerated, Item, SinkFactory, Source};
 use crate::error::Result;
 
 /// The path findings in standard input are reported at.
 pub const STDIN_PATH: &str = "<stdin>";
 
-/// Standard input, read whole and scanned as one file at [`STDIN_PATH`].
+/// Standard input, scanned to its end as one file at [`STDIN_PATH`].
 #[derive(Debug, Default)]
 pub struct Stdin;
 
 impl Source for Stdin {
-    fn enumerate(&self, how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated> {
+    fn enumerate(&self, _how: &Enumerate<'_>, sinks: &SinkFactory<'_>) -> Result<Enumerated> {
         let mut sink = sinks();
-        let mut bytes = Vec::new();
         let stdin = std::io::stdin();
-        // +1 so that input past the limit is seen as too large rather than cut
-        let mut handle = stdin.lock().take(how.max_file_size.saturating_add(1));
-        let origin = Origin::Path(STDIN_PATH.into());
-        match handle.read_to_end(&mut bytes) {
-            Err(e) => sink.accept(Item::Error {
+        let mut handle = stdin.lock();
+        let mut buf = Vec::new();
+        if let Err(e) = chunk::stream(&mut handle, STDIN_PATH, &mut buf, sink.as_mut()) {
+            sink.accept(Item::Error {
                 path: STDIN_PATH.into(),
-                message: e.to_string(),
-            }),
-            Ok(_) => match how.skip(&bytes) {
-                Some(reason) => sink.accept(Item::Skipped { origin, reason }),
-                None => sink.accept(Item::Blob {
-                    origin,
-                    bytes: &bytes,
-                }),
-            },
+                message: format!("reading standard input: {e}"),
+            });
         }
         Ok(Enumerated::default())
     }
