@@ -5,7 +5,12 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::repotext::{self, MAX_FIELD, MAX_PATH, MAX_TEXT};
 use crate::rules::Confidence;
+
+/// The most refs a finding lists (a repository with 100,000 tags does not put them all in every
+/// finding); a last entry says how many more contain the commit.
+pub const MAX_REFS: usize = 100;
 
 /// Git facts about where a finding was introduced (history scans).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -155,9 +160,50 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Bounds every piece of repository-controlled text the finding carries ([`repotext`]): its path and
+    /// rule id (keeping them distinct), rule name and description, the commit's author and subject, the
+    /// refs listed and what a provider said. The one place reports' copies are bounded; the scan's
+    /// outcome calls it for every finding.
+    pub fn bound_text(&mut self) {
+        bound_unique(&mut self.path, MAX_PATH);
+        bound_unique(&mut self.rule_id, MAX_PATH);
+        repotext::bound_in_place(&mut self.rule_name, MAX_FIELD);
+        if let Some(d) = &mut self.description {
+            repotext::bound_in_place(d, MAX_TEXT);
+        }
+        for r in self.related.iter_mut().chain(&mut self.also_related) {
+            bound_unique(&mut r.rule_id, MAX_PATH);
+        }
+        if let Some(g) = &mut self.git {
+            for text in [&mut g.author_name, &mut g.author_email, &mut g.summary] {
+                repotext::bound_in_place(text, MAX_FIELD);
+            }
+            if g.refs.len() > MAX_REFS {
+                let more = g.refs.len() - MAX_REFS;
+                g.refs.truncate(MAX_REFS);
+                g.refs.push(format!("… and {more} more"));
+            }
+            for r in &mut g.refs {
+                repotext::bound_in_place(r, MAX_FIELD);
+            }
+        }
+        if let Some(v) = &mut self.verification {
+            for text in [&mut v.identity, &mut v.note].into_iter().flatten() {
+                repotext::bound_in_place(text, MAX_TEXT);
+            }
+        }
+    }
+
     /// Replaces the kept secret by nothing unless `show` is set; called once before reporting.
     pub fn finalize_secret(&mut self, show: bool) {
         self.secret = show.then(|| String::from_utf8_lossy(&self.secret_bytes).into_owned());
+    }
+}
+
+/// Replaces `text` by [`repotext::bound_unique`]'s bound when it is longer than `max`.
+fn bound_unique(text: &mut String, max: usize) {
+    if let std::borrow::Cow::Owned(bounded) = repotext::bound_unique(text, max) {
+        *text = bounded;
     }
 }
 
@@ -172,7 +218,7 @@ pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(rule_id.as_bytes());
     h.update([0]);
-    h.update(path.as_bytes());
+    h.update(repotext::path_bytes(path));
     h.update([0]);
     h.update(secret);
     let digest = h.finalize();

@@ -5,10 +5,11 @@
 //! them all):
 //!
 //! ```text
-//! error, randomness
-//! rules, sources                   rules: error, randomness     sources: error
-//! engine, finding                  engine: rules, randomness    finding: rules
-//! suppress, outcome, verify        suppress: engine, rules      outcome: finding
+//! error, randomness, repotext
+//! rules, sources                   rules: error, randomness,    sources: error, repotext
+//!                                  repotext
+//! engine, finding                  engine: rules, randomness    finding: rules, repotext
+//! suppress, outcome, verify        suppress: engine, rules      outcome: finding, repotext
 //!                                  verify: finding, rules, sources
 //! census                           census: outcome, finding, rules
 //! baseline, scrub                  baseline: census, outcome, finding   scrub: census, finding
@@ -19,6 +20,7 @@
 //!                                  target: config, report, sources
 //! ```
 //!
+//! * [`repotext`] bounds what reports copy of repository text and writes non-UTF-8 paths losslessly.
 //! * [`rules`] parses and compiles the rule files (`rules/*.toml`, embedded).
 //! * [`sources`] yields bytes with their provenance, every scan mode behind one [`sources::Source`] trait
 //!   (directories, standard input, git history and ranges, staged changes), and knows nothing of rules;
@@ -56,6 +58,7 @@ pub mod hook;
 pub mod outcome;
 pub mod randomness;
 pub mod report;
+pub mod repotext;
 pub mod rules;
 pub mod scan;
 pub mod scrub;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::finding::Finding;
+use crate::repotext::{self, MAX_PATH, MAX_TEXT};
 
 /// One input that could not be read.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -77,6 +78,13 @@ impl ScanOutcome {
     /// Sorts findings into their stable order and fills in the counters that depend on them.
     pub fn finish(&mut self, started: Instant) {
         self.add_findings(Vec::new());
+        for e in &mut self.errors {
+            repotext::bound_in_place(&mut e.path, MAX_PATH);
+            repotext::bound_in_place(&mut e.message, MAX_TEXT);
+        }
+        for n in &mut self.notes {
+            repotext::bound_in_place(n, MAX_TEXT);
+        }
         self.errors.sort_by(|a, b| a.path.cmp(&b.path));
         self.stats.errors = self.errors.len() as u64;
         self.stats.duration_secs = started.elapsed().as_secs_f64();
@@ -84,9 +92,12 @@ impl ScanOutcome {
 
     /// Adds findings made after the scan (and before reporting), keeping the stable order (path, line,
     /// column, rule, then fingerprint so that findings tied on place come out the same in every run) and
-    /// the count.
+    /// the count; each has its text bounded ([`Finding::bound_text`]).
     pub fn add_findings(&mut self, findings: Vec<Finding>) {
         self.findings.extend(findings);
+        for f in &mut self.findings {
+            f.bound_text();
+        }
         self.findings.sort_by(|a, b| {
             (&a.path, a.line, a.column, &a.rule_id, &a.fingerprint).cmp(&(
                 &b.path,

@@ -915,3 +915,67 @@ fn sarif_never_shows_credentials_from_the_remote_url() {
         assert!(!run.stdout().contains(secret), "{secret} in the report");
     }
 }
+
+/// A repository whose one commit adds two files with a token each and has a message of about `size`
+/// bytes in one paragraph (so that all of it is the commit's subject), with a token in it.
+fn repo_with_huge_message(size: usize) -> GitRepo {
+    let (mut repo, _) = base_repo();
+    repo.write("app.env", token_line(9210).1);
+    repo.write("other.env", token_line(9212).1);
+    let mut message = "deploy ".repeat(size / 7);
+    message.push_str(&token_line(9211).1);
+    message.push_str(&"again ".repeat(1000));
+    let message_file = repo.path().join("..").join("msg.txt");
+    std::fs::write(&message_file, &message).unwrap();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-F", message_file.to_str().unwrap()]);
+    std::fs::remove_file(&message_file).unwrap();
+    repo.commits += 1;
+    repo
+}
+
+/// A scan of `repo`'s history in `format`, with the size limit raised so that a huge message is
+/// scanned whole; asserts that the findings are there and that neither stdout nor stderr is large.
+fn bounded_scan(repo: &GitRepo, format: &str) -> Run {
+    let args = [
+        "scan",
+        "git",
+        ".",
+        "--max-file-size",
+        "64000000",
+        "--format",
+        format,
+    ];
+    let run = repo.cmd(&args).run();
+    assert_eq!(run.code(), 1, "{format}: {}", run.stderr());
+    let size = run.0.stdout.len();
+    assert!(size < 64 << 10, "{format}: a {size}-byte report");
+    assert!(run.0.stderr.len() < 64 << 10, "{format}: stderr");
+    run
+}
+
+#[test]
+fn a_50_mb_commit_message_is_not_copied_into_every_report() {
+    let repo = repo_with_huge_message(50 << 20);
+    let run = bounded_scan(&repo, "json");
+    assert_secret_found(&run, "app.env");
+    assert_secret_found(&run, "<commit message>");
+    let doc = run.json();
+    for f in doc["findings"].as_array().unwrap() {
+        let summary = f["git"]["summary"].as_str().unwrap();
+        assert!(summary.starts_with("deploy deploy"), "{summary:.80}");
+        let total: usize = (summary.rsplit_once("…[truncated, "))
+            .and_then(|(_, tail)| tail.strip_suffix(" bytes in all]"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no truncation marker: {summary}"));
+        assert!(total > 50_000_000, "{total}");
+    }
+    // Every format copies the same bounded text (a 4 MB subject, ~1000 times the bound, shows it);
+    // the JUnit report names no commit subject at all.
+    let repo = repo_with_huge_message(4 << 20);
+    for format in ["sarif", "text", "junit", "gitlab"] {
+        let run = bounded_scan(&repo, format);
+        let shown = run.stdout().contains("…[truncated, ");
+        assert_eq!(shown, format != "junit", "{format}");
+    }
+}

@@ -4,6 +4,7 @@
 //! cost does not grow with the size of the rule set. [`Rule::applies_at`] is the one answer to "does this
 //! rule apply at this path".
 
+use crate::repotext;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -569,12 +570,22 @@ fn check_syntax(syntax: &RuleSyntax) -> std::result::Result<(), String> {
 /// Validates and compiles one rule a user wrote: every regex is compiled now, so one that cannot
 /// compile is an error naming the rule's file, line and id.
 pub fn compile_rule(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
-    build_rule(syntax, origin, When::Now)
+    build_rule(bound_text(syntax), origin, When::Now)
 }
 
 /// Validates one built-in rule; its regexes compile on first use.
 pub(crate) fn compile_builtin(syntax: RuleSyntax, origin: RuleOrigin) -> Result<Rule> {
     build_rule(syntax, origin, When::FirstUse)
+}
+
+/// Bounds the text reports copy from a rule: a repository's config is repository text, and a report
+/// copies no more of it than [`repotext`] allows.
+fn bound_text(mut syntax: RuleSyntax) -> RuleSyntax {
+    repotext::bound_in_place(&mut syntax.name, repotext::MAX_FIELD);
+    if let Some(d) = &mut syntax.description {
+        repotext::bound_in_place(d, repotext::MAX_TEXT);
+    }
+    syntax
 }
 
 fn build_rule(syntax: RuleSyntax, origin: RuleOrigin, when: When) -> Result<Rule> {

@@ -112,25 +112,12 @@ fn tracked_under(roots: &[PathBuf]) -> HashSet<PathBuf> {
             continue;
         };
         for path in &paths {
-            if let Ok(rel) = git_path(path).strip_prefix(prefix) {
+            if let Ok(rel) = super::bytes_path(path).strip_prefix(prefix) {
                 out.insert(root.join(rel));
             }
         }
     }
     out
-}
-
-/// A path as git stores it (bytes, `/`-separated) as a path of this platform.
-fn git_path(bytes: &[u8]) -> PathBuf {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
-    }
-    #[cfg(not(unix))]
-    {
-        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
-    }
 }
 
 /// How a walked path is shown: relative to the root when there is one root, else as typed.
@@ -153,16 +140,11 @@ impl RootDisplay {
             None => path,
         };
         let rel = rel.strip_prefix(".").unwrap_or(rel);
-        let text = rel.to_string_lossy();
-        let text = if std::path::MAIN_SEPARATOR == '/' {
-            text.into_owned()
-        } else {
-            text.replace(std::path::MAIN_SEPARATOR, "/")
-        };
+        let text = super::path_text_of(rel);
         if text.is_empty() {
             // A single file given as the root.
             path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(|n| super::path_text_of(Path::new(n)))
                 .unwrap_or_default()
         } else {
             text

@@ -7,11 +7,13 @@
 //! however many commits and paths hold it, and the [`git::History`] a git source returns says afterwards
 //! where it counts.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 
 use git2::Oid;
 
 use crate::error::Result;
+use crate::repotext;
 
 pub mod chunk;
 pub mod dir;
@@ -152,4 +154,38 @@ pub trait Source {
 /// Why content of `len` bytes is not scanned under a size limit of `max_size`, if it is not: too large.
 pub fn skip_reason(len: u64, max_size: u64) -> Option<SkipReason> {
     (len > max_size).then_some(SkipReason::TooLarge)
+}
+
+/// The text form of a file system path, `/`-separated, without losing bytes that are not UTF-8
+/// ([`repotext::path_text`]): the form every source gives paths in.
+pub fn path_text_of(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        repotext::path_text(path.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        let text = repotext::path_text(path.to_string_lossy().as_bytes());
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+/// A path's bytes as git stores them (`/`-separated) as a path of this platform.
+pub fn bytes_path(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
+/// The path a source's path text ([`path_text_of`], [`repotext::path_text`]) stands for, as a path of
+/// this platform: the exact bytes, so that a file whose name is not UTF-8 is found again.
+pub fn text_path(text: &str) -> PathBuf {
+    bytes_path(&repotext::path_bytes(text))
 }

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::{Enumerate, Enumerated, Item, Origin, Sink, SinkFactory, SkipReason, Source};
 use crate::error::{Error, Result};
+use crate::repotext;
 
 mod pack;
 mod walk;
@@ -95,7 +96,7 @@ pub struct History {
     pub changes: Changes,
     /// Commits in walk order (parents before children); empty for staged changes.
     pub commits: Vec<CommitMeta>,
-    /// Interned paths (`/`-separated, lossy UTF-8).
+    /// Interned paths (`/`-separated, in the lossless text form of [`repotext::path_text`]).
     pub paths: Vec<String>,
     path_index: HashMap<Vec<u8>, u32>,
     /// Every introduction of every blob, in walk order.
@@ -132,7 +133,7 @@ impl History {
             return i;
         }
         let i = self.paths.len() as u32;
-        self.paths.push(String::from_utf8_lossy(path).into_owned());
+        self.paths.push(repotext::path_text(path));
         self.path_index.insert(path.to_vec(), i);
         i
     }
@@ -276,7 +277,7 @@ impl Reader {
     /// The content of the file at `path` in HEAD's tree, if there is one.
     pub fn head_file(&self, path: &str) -> Option<Vec<u8>> {
         let tree = self.repo.find_tree(self.head_tree?).ok()?;
-        let entry = tree.get_path(Path::new(path)).ok()?;
+        let entry = tree.get_path(&super::text_path(path)).ok()?;
         self.blob(entry.id())
     }
 }
@@ -453,19 +454,21 @@ pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
     )
 }
 
-/// The facts reports give about `commit`.
+/// Repository text as a report may copy it: lossy UTF-8, at most [`repotext::MAX_FIELD`] bytes.
+fn bounded(bytes: &[u8]) -> String {
+    repotext::bound_lossy(bytes, repotext::MAX_FIELD)
+}
+
+/// The facts reports give about `commit` (author and subject bounded: a 50 MB subject is not copied).
 pub fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
     let author = commit.author();
     let when = author.when();
     CommitMeta {
         id: commit.id().to_string(),
-        author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        author_name: bounded(author.name_bytes()),
+        author_email: bounded(author.email_bytes()),
         date: rfc3339(when.seconds(), when.offset_minutes()),
-        summary: commit
-            .summary_bytes()
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .unwrap_or_default(),
+        summary: commit.summary_bytes().map(bounded).unwrap_or_default(),
     }
 }
 
@@ -786,7 +789,7 @@ pub fn staged_changes(repo: &Repository) -> Result<Vec<StagedChange>> {
         .map_err(|e| git_err("rename detection", e))?;
     let path_of = |file: &git2::DiffFile<'_>| {
         file.path_bytes()
-            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .map(repotext::path_text)
             .unwrap_or_default()
     };
     let mut out = Vec::new();

@@ -225,8 +225,9 @@ fn commit_changes(repo: &Repository, oid: Oid, record_old_sides: bool) -> Result
     };
     diff.diff(parents.first(), &tree);
     let in_other_parent = |c: &Change, p: &Tree<'_>| {
-        let path = String::from_utf8_lossy(&c.path);
-        p.get_path(Path::new(path.as_ref())).ok().map(|e| e.id())
+        p.get_path(&crate::sources::bytes_path(&c.path))
+            .ok()
+            .map(|e| e.id())
     };
     let mut changes = diff.changes;
     if parents.len() > 1 {
