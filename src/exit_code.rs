@@ -146,6 +146,7 @@ mod tests {
                 note: None,
             }),
             context: Vec::new(),
+            excerpt: None,
             secret_bytes: Vec::new(),
             rule_index: 0,
         };

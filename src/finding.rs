@@ -2,9 +2,12 @@
 //! The secret itself is kept only so `--show-secrets` can print it; everything else that leaves the process
 //! (redacted text, fingerprint) is derived so that it cannot give the secret away.
 
+use std::ops::Range;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::randomness;
 use crate::repotext::{self, MAX_FIELD, MAX_PATH, MAX_TEXT};
 use crate::rules::Confidence;
 
@@ -151,6 +154,10 @@ pub struct Finding {
     /// value a provider's check needs, such as a service account's email); never serialised.
     #[serde(skip)]
     pub context: Vec<u8>,
+    /// A few lines around the secret with every secret in them masked ([`excerpt`]), kept only when
+    /// the report shows code (`--format html`); never serialised.
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
     /// Secret bytes, never serialised; dropped before reporting unless secrets are shown.
     #[serde(skip)]
     pub secret_bytes: Vec<u8>,
@@ -236,6 +243,157 @@ pub fn redact(secret: &[u8]) -> String {
     out
 }
 
+/// Lines shown before and after a secret's lines in an [`Excerpt`].
+pub const EXCERPT_CONTEXT: usize = 2;
+/// At most this many of a secret's own lines are shown (a long private key shows its first ones).
+pub const EXCERPT_SECRET_LINES: usize = 4;
+/// Characters shown of each excerpt line; a longer line is cut around the secret (or at its start).
+pub const EXCERPT_WIDTH: usize = 160;
+/// A run of token characters at least this long that looks random ([`randomness::estimate`] at or
+/// above [`EXCERPT_MASK_RANDOMNESS`] bits per character) is masked in an excerpt even if no rule found it.
+pub const EXCERPT_MASK_LEN: usize = 12;
+/// See [`EXCERPT_MASK_LEN`]; below every rule's `min_randomness`, so masking errs on the safe side.
+pub const EXCERPT_MASK_RANDOMNESS: f64 = 2.5;
+
+/// A few lines of a finding's content around its secret, for reports that show code. Built from the
+/// blob once, with every secret the blob's matches found (`masks`) replaced by its redacted form and
+/// every other random-looking run of [`EXCERPT_MASK_LEN`]+ token characters replaced by `***`: an
+/// excerpt never shows a secret, with or without `--show-secrets`. The text is raw repository text
+/// otherwise: a report escapes it for its medium.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Excerpt {
+    /// 1-based number of the first line.
+    pub first_line: usize,
+    /// The lines (lossily decoded, masked, cut to [`EXCERPT_WIDTH`] characters with `…`).
+    pub lines: Vec<String>,
+}
+
+/// The excerpt around `secret` (a byte range of `bytes`): [`EXCERPT_CONTEXT`] lines either side of the
+/// secret's first [`EXCERPT_SECRET_LINES`] lines, with each range of `masks` (every secret found in
+/// the blob; `secret` itself need not be among them) and each random-looking token masked.
+pub fn excerpt(bytes: &[u8], secret: Range<usize>, masks: &[Range<usize>]) -> Excerpt {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1))
+        .collect();
+    let line_of = |offset: usize| starts.partition_point(|&s| s <= offset) - 1;
+    let first_secret = line_of(secret.start.min(bytes.len()));
+    let last_secret = line_of(
+        secret
+            .end
+            .saturating_sub(1)
+            .max(secret.start)
+            .min(bytes.len()),
+    )
+    .min(first_secret + EXCERPT_SECRET_LINES - 1);
+    // a final line break ends the last line; it does not start another
+    let count = starts.len() - usize::from(bytes.ends_with(b"\n") && starts.len() > 1);
+    let first = first_secret.saturating_sub(EXCERPT_CONTEXT);
+    let last = (last_secret + EXCERPT_CONTEXT).min(count - 1);
+    let mut all: Vec<Range<usize>> = masks.to_vec();
+    all.push(secret.clone());
+    all.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let lines = (first..=last)
+        .map(|i| {
+            let end = starts.get(i + 1).map_or(bytes.len(), |&s| s - 1);
+            let line = starts[i]..end.max(starts[i]);
+            let anchor = (i == first_secret).then_some(secret.start);
+            masked_line(bytes, line, &all, anchor)
+        })
+        .collect();
+    Excerpt {
+        first_line: first + 1,
+        lines,
+    }
+}
+
+/// One line of an excerpt: the byte range `line` of `bytes` with `masks` (sorted by start) and
+/// random-looking tokens masked, cut to [`EXCERPT_WIDTH`] characters around the mask that starts at
+/// `anchor` (the secret's offset in `bytes`, on its first line) or from the line's start.
+fn masked_line(
+    bytes: &[u8],
+    line: Range<usize>,
+    masks: &[Range<usize>],
+    anchor: Option<usize>,
+) -> String {
+    let mut out = String::new();
+    let mut anchor_char = 0;
+    let mut at = line.start;
+    let touching = masks
+        .iter()
+        .filter(|m| !m.is_empty() && m.start < line.end && m.end > line.start);
+    for m in touching {
+        if m.end <= at {
+            continue; // inside a mask already applied
+        }
+        let start = m.start.max(at);
+        out.push_str(&mask_tokens(&bytes[at..start]));
+        if anchor == Some(m.start) {
+            anchor_char = out.chars().count();
+        }
+        if start == m.start {
+            // the secret's first line shows its redacted form (cut at a line break it may hold)
+            let redacted = redact(&bytes[m.clone()]);
+            let shown = redacted.split(['\n', '\r']).next().unwrap_or_default();
+            out.push_str(shown);
+            if !shown.ends_with("***") {
+                out.push_str("***");
+            }
+        } else {
+            out.push_str("***");
+        }
+        at = m.end.min(line.end).max(start);
+    }
+    if at < line.end {
+        out.push_str(&mask_tokens(&bytes[at..line.end]));
+    }
+    cut(out.trim_end_matches('\r'), anchor_char)
+}
+
+/// `text` with each random-looking run of token characters (see [`EXCERPT_MASK_LEN`]) as `***`.
+fn mask_tokens(text: &[u8]) -> String {
+    let is_token = |b: &u8| b.is_ascii_alphanumeric() || b"+/_-.~".contains(b);
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let plain = rest.iter().position(is_token).unwrap_or(rest.len());
+        out.push_str(&String::from_utf8_lossy(&rest[..plain]));
+        rest = &rest[plain..];
+        let run = rest.iter().position(|b| !is_token(b)).unwrap_or(rest.len());
+        let token = &rest[..run];
+        if run >= EXCERPT_MASK_LEN
+            && randomness::estimate(token).per_char >= EXCERPT_MASK_RANDOMNESS
+        {
+            out.push_str("***");
+        } else {
+            out.push_str(&String::from_utf8_lossy(token));
+        }
+        rest = &rest[run..];
+    }
+    out
+}
+
+/// `text` cut to [`EXCERPT_WIDTH`] characters, keeping the character at `anchor` in view; `…` marks
+/// each cut end.
+fn cut(text: &str, anchor: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= EXCERPT_WIDTH {
+        return text.to_string();
+    }
+    let start = anchor
+        .saturating_sub(EXCERPT_WIDTH / 3)
+        .min(chars.len() - EXCERPT_WIDTH);
+    let end = start + EXCERPT_WIDTH;
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +417,62 @@ mod tests {
         assert_ne!(a, fingerprint("r", "p", b"s2"));
         assert_eq!(a.len(), 32);
         assert!(!a.contains('s') || a.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn excerpts_show_context_and_mask_every_secret() {
+        let secret = "ghp_R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1JuE5gKo0";
+        let other = "hunter2hunter2";
+        let text = format!(
+            "line one\nline two\nconfig_path = src/config/database.rs\ntoken = \"{secret}\"\nnext = '{other}'\nuuid = 8f14e45f-ceea-467f-a8f5-1c2b3d4e5f60\nline seven\nline eight\n"
+        );
+        let start = text.find(secret).unwrap();
+        let o = text.find(other).unwrap();
+        let mask = o..o + other.len();
+        let e = excerpt(
+            text.as_bytes(),
+            start..start + secret.len(),
+            std::slice::from_ref(&mask),
+        );
+        assert_eq!(e.first_line, 2);
+        assert_eq!(
+            e.lines,
+            [
+                "line two",
+                "config_path = src/config/database.rs",
+                "token = \"ghp_***\"",
+                "next = 'hun***'",
+                "uuid = ***",
+            ]
+        );
+    }
+
+    #[test]
+    fn multi_line_secrets_and_long_lines_stay_bounded() {
+        let key: String = (0..10).map(|i| format!("AbCdEfGh{i}\n")).collect();
+        let text = format!("a\n-----BEGIN-----\n{key}-----END-----\n");
+        let start = text.find("AbCd").unwrap();
+        let e = excerpt(text.as_bytes(), start..start + key.len(), &[]);
+        assert_eq!(e.first_line, 1);
+        assert_eq!(e.lines.len(), 2 + EXCERPT_SECRET_LINES + 2);
+        assert_eq!(e.lines[2], "AbCd***");
+        assert!(
+            e.lines[3..].iter().take(3).all(|l| l == "***"),
+            "{:?}",
+            e.lines
+        );
+        // a minified line is cut around the secret
+        let long = format!(
+            "{}key=\"{}\"{}",
+            "x,".repeat(500),
+            "Zq8mK2pL9vXwQ3",
+            "y;".repeat(500)
+        );
+        let s = long.find("Zq8m").unwrap();
+        let e = excerpt(long.as_bytes(), s..s + 14, &[]);
+        assert_eq!(e.lines.len(), 1);
+        assert!(e.lines[0].contains("key=\"Zq8***\""), "{}", e.lines[0]);
+        assert!(e.lines[0].starts_with('…') && e.lines[0].ends_with('…'));
+        assert!(e.lines[0].chars().count() <= EXCERPT_WIDTH + 2);
     }
 }

@@ -8,7 +8,8 @@
 //! error, randomness, repotext
 //! rules, sources                   rules: error, randomness,    sources: error, repotext
 //!                                  repotext
-//! engine, finding                  engine: rules, randomness    finding: rules, repotext
+//! engine, finding                  engine: rules, randomness    finding: rules, repotext,
+//!                                  randomness
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding, repotext
 //!                                  verify: finding, rules, sources
 //! census                           census: outcome, finding, rules

@@ -9,6 +9,7 @@ mod credfiles;
 mod formats;
 mod git;
 mod hostile;
+mod html;
 mod robustness;
 mod scrub;
 mod streaming;

@@ -101,6 +101,25 @@ pub struct ScanArgs {
     pub verify: VerifyArgs,
 }
 
+impl ScanArgs {
+    /// What this scan's `--verify` and report need kept around each finding.
+    pub fn keep(&self) -> Keep {
+        Keep {
+            context: self.verify.enabled(),
+            excerpts: self.format.0.shows_code(),
+        }
+    }
+}
+
+/// What a scan keeps around each finding besides the finding itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep {
+    /// The lines `--verify` looks in for a value a provider's check needs.
+    pub context: bool,
+    /// A masked excerpt of the code, for a report that shows it (`--format html`).
+    pub excerpts: bool,
+}
+
 /// Flags that decide what a scan reads and finds (not how it reports): every scan takes them, and so
 /// do `baseline`, `scrub-plan` and `audit`.
 #[derive(Args, Debug)]
@@ -144,14 +163,15 @@ impl ScanningArgs {
         }
     }
 
-    /// The scan's options; `keep_context` when `--verify` will look around the secrets.
-    pub fn scan_options(&self, no_ignore: bool, keep_context: bool) -> ScanOptions {
+    /// The scan's options, keeping around each finding what `keep` says.
+    pub fn scan_options(&self, no_ignore: bool, keep: Keep) -> ScanOptions {
         ScanOptions {
             max_file_size: self.max_file_size.unwrap_or(u64::MAX),
             threads: self.threads,
             no_ignore,
             min_confidence: self.min_confidence.into(),
-            keep_context,
+            keep_context: keep.context,
+            excerpts: keep.excerpts,
         }
     }
 }
@@ -308,7 +328,7 @@ mod tests {
         assert!(!parse(&[]).scanning.config_request().no_repo_config);
         assert_eq!(a.report_path, Some(PathBuf::from("out.json")));
         assert!(a.scanning.quiet && a.show_secrets);
-        let options = a.scanning.scan_options(true, false);
+        let options = a.scanning.scan_options(true, Keep::default());
         assert!(options.no_ignore);
         assert_eq!(options.max_file_size, u64::MAX);
         let options = (parse(&["--max-file-size", "2K"]).scanning).scan_options(false, false);

@@ -12,7 +12,7 @@ use keyhound::baseline::Baseline;
 use keyhound::exit_code::ExitCode as Outcome;
 use keyhound::report::summary;
 
-use super::args::ScanningArgs;
+use super::args::{Keep, ScanningArgs};
 use super::scan::{scan_dirs, scan_git, scan_staged, CommitArgs, GitScan, Scanned};
 
 /// `keyhound baseline`: what to scan, and where the baseline goes.
@@ -78,7 +78,10 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
             paths,
             no_ignore,
             out,
-        } => (scan_dirs(&paths, no_ignore, &out.scanning, false)?, out),
+        } => (
+            scan_dirs(&paths, no_ignore, &out.scanning, Keep::default())?,
+            out,
+        ),
         BaselineTarget::Git { path, commits, out } => {
             let request = GitScan {
                 path: &path,
@@ -86,9 +89,11 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
                 all_occurrences: false,
                 allow_config_changes: true,
             };
-            (scan_git(request, &out.scanning, false)?, out)
+            (scan_git(request, &out.scanning, Keep::default())?, out)
         }
-        BaselineTarget::Staged { path, out } => (scan_staged(&path, &out.scanning, false)?, out),
+        BaselineTarget::Staged { path, out } => {
+            (scan_staged(&path, &out.scanning, Keep::default())?, out)
+        }
     };
     write(&scanned, &out)
 }

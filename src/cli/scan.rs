@@ -24,7 +24,7 @@ use keyhound::scrub::Plan;
 use keyhound::sources::git::Selection;
 use keyhound::target::{staged_config, staged_root, GitTarget};
 
-use super::args::{parse_range, ColorArg, ScanArgs, ScanningArgs};
+use super::args::{parse_range, ColorArg, Keep, ScanArgs, ScanningArgs};
 
 /// The scan subcommands.
 #[derive(Subcommand, Debug)]
@@ -129,19 +129,15 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             no_ignore,
             common,
         } => {
-            let keep = common.verify.enabled();
+            let keep = common.keep();
             (
                 scan_dirs(&paths, no_ignore, &common.scanning, keep)?,
                 common,
             )
         }
         ScanCommand::Stdin { common } => {
-            let (scanner, notes) = build_scanner(
-                &common.scanning,
-                &WorkTree::new("."),
-                false,
-                common.verify.enabled(),
-            )?;
+            let (scanner, notes) =
+                build_scanner(&common.scanning, &WorkTree::new("."), false, common.keep())?;
             let mut outcome = scanner.scan_stdin()?;
             outcome.notes.extend(notes);
             let scanned = Scanned {
@@ -167,14 +163,14 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
                 all_occurrences,
                 allow_config_changes,
             };
-            let mut scanned = scan_git(request, &common.scanning, common.verify.enabled())?;
+            let mut scanned = scan_git(request, &common.scanning, common.keep())?;
             if let Some(dir) = &scrub_plan {
                 write_scrub_plan(dir, &mut scanned.outcome)?; // every secret, baselined or not
             }
             (scanned, common)
         }
         ScanCommand::Staged { path, common } => {
-            let keep = common.verify.enabled();
+            let keep = common.keep();
             (scan_staged(&path, &common.scanning, keep)?, common)
         }
     };
@@ -209,10 +205,10 @@ pub(super) fn scan_dirs(
     paths: &[PathBuf],
     no_ignore: bool,
     args: &ScanningArgs,
-    keep_context: bool,
+    keep: Keep,
 ) -> Result<Scanned> {
     let store = WorkTree::for_scan_paths(paths);
-    let (scanner, notes) = build_scanner(args, &store, no_ignore, keep_context)?;
+    let (scanner, notes) = build_scanner(args, &store, no_ignore, keep)?;
     let mut outcome = scanner.scan_dirs(paths)?;
     outcome.notes.extend(notes);
     Ok(Scanned {
@@ -237,16 +233,12 @@ pub(super) struct GitScan<'a> {
 }
 
 /// `scan git`: the history `request` names, with the config the library trusts for it.
-pub(super) fn scan_git(
-    request: GitScan<'_>,
-    args: &ScanningArgs,
-    keep_context: bool,
-) -> Result<Scanned> {
+pub(super) fn scan_git(request: GitScan<'_>, args: &ScanningArgs, keep: Keep) -> Result<Scanned> {
     let path = request.path;
     let target = GitTarget::history(path)?;
     let whole = matches!(request.selection, Selection::AllRefs);
     let (trusted, changes) = GitTarget::config(path, &request.selection)?;
-    let (scanner, notes) = build_scanner(args, trusted.store.as_ref(), false, keep_context)?;
+    let (scanner, notes) = build_scanner(args, trusted.store.as_ref(), false, keep)?;
     let progress = GitProgress::default();
     let options = GitScanOptions {
         selection: request.selection,
@@ -267,10 +259,10 @@ pub(super) fn scan_git(
 }
 
 /// `scan staged`: what the next commit of the repository at `path` records, with HEAD's config.
-pub(super) fn scan_staged(path: &Path, args: &ScanningArgs, keep_context: bool) -> Result<Scanned> {
+pub(super) fn scan_staged(path: &Path, args: &ScanningArgs, keep: Keep) -> Result<Scanned> {
     let root = staged_root(path)?;
     let trusted = staged_config(path)?;
-    let (scanner, notes) = build_scanner(args, trusted.store.as_ref(), false, keep_context)?;
+    let (scanner, notes) = build_scanner(args, trusted.store.as_ref(), false, keep)?;
     let mut outcome = scanner.scan_staged(path)?;
     outcome.notes.extend(trusted.note.into_iter().chain(notes));
     Ok(Scanned {
@@ -288,14 +280,14 @@ fn build_scanner(
     args: &ScanningArgs,
     store: &dyn ConfigStore,
     no_ignore: bool,
-    keep_context: bool,
+    keep: Keep,
 ) -> Result<(Scanner, Vec<String>)> {
     let resolved = keyhound::config::resolve(store, &args.config_request())?;
     let notes = resolved.notes();
     let scanner = Scanner::new(
         Engine::new(resolved.rules).with_decode_depth(args.decode_depth),
         resolved.suppressor,
-        args.scan_options(no_ignore, keep_context),
+        args.scan_options(no_ignore, keep),
     );
     Ok((scanner, notes))
 }

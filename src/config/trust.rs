@@ -459,6 +459,7 @@ fn change_finding(change: &ConfigChange) -> Finding {
         }),
         verification: None,
         context: Vec::new(),
+        excerpt: None,
         // Not a secret: what `--show-secrets` prints for it.
         secret_bytes: what.as_bytes().to_vec(),
         rule_index: usize::MAX,

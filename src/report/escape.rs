@@ -2,7 +2,8 @@
 //! messages come from the scanned repository; written raw they could move the cursor, clear the screen,
 //! set the window title, hide text behind a carriage return or reorder it with a bidi override. Every
 //! text writer and every stderr message that shows repository data passes it through [`terminal`].
-//! JSON and SARIF do not need it: JSON escapes control characters itself.
+//! JSON and SARIF do not need it: JSON escapes control characters itself. The HTML report passes the
+//! same text through [`html`], which makes the same characters visible and escapes HTML's own.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -56,6 +57,26 @@ pub fn terminal_lines(s: &str) -> String {
         .join("\n")
 }
 
+/// `s` safe in HTML text and in a double- or single-quoted attribute value: unsafe characters made
+/// visible as [`terminal`] does (controls and bidi overrides cannot hide or reorder text in a page
+/// either), then `&`, `<`, `>`, `"` and `'` written as character references. Nothing in the result can
+/// open or close a tag, an attribute or a comment.
+pub fn html(s: &str) -> String {
+    let visible = terminal(s);
+    let mut out = String::with_capacity(visible.len() + 16);
+    for c in visible.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +93,14 @@ mod tests {
         assert_eq!(terminal("evil\u{202E}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(terminal("\u{9b}2J"), "\\x9b2J");
         assert_eq!(terminal_lines("a\x1b[2J\n  b\r"), "a\\x1b[2J\n  b\\r");
+    }
+
+    #[test]
+    fn html_escapes_markup_and_makes_controls_visible() {
+        assert_eq!(
+            html("\"><img src=x onerror='a&b'></style>\x1b[2J\u{202e}"),
+            "&quot;&gt;&lt;img src=x onerror=&#39;a&amp;b&#39;&gt;&lt;/style&gt;\\x1b[2J\\u{202e}"
+        );
+        assert_eq!(html("src/ä.rs"), "src/ä.rs");
     }
 }

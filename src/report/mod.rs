@@ -6,6 +6,7 @@
 
 pub mod escape;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod rules;
@@ -26,6 +27,11 @@ pub trait Report: Sync {
     fn name(&self) -> &'static str;
     /// One line saying what it is, for help text.
     fn about(&self) -> &'static str;
+    /// True when the report shows findings' code: the scan then keeps a masked excerpt of each
+    /// ([`crate::finding::Finding::excerpt`]).
+    fn shows_code(&self) -> bool {
+        false
+    }
     /// Writes `outcome` as one report.
     fn write(
         &self,
@@ -42,6 +48,7 @@ pub static FORMATS: &[&dyn Report] = &[
     &sarif::Sarif,
     &junit::Junit,
     &gitlab::Gitlab,
+    &html::Html,
 ];
 
 /// The format called `name`.
@@ -87,7 +94,7 @@ mod tests {
     #[test]
     fn formats_are_found_by_their_unique_names() {
         let names: Vec<&str> = FORMATS.iter().map(|f| f.name()).collect();
-        assert_eq!(names, ["text", "json", "sarif", "junit", "gitlab"]);
+        assert_eq!(names, ["text", "json", "sarif", "junit", "gitlab", "html"]);
         for f in FORMATS {
             assert_eq!(format(f.name()).map(|g| g.name()), Some(f.name()));
             assert!(!f.about().is_empty());

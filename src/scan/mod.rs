@@ -17,7 +17,7 @@ use crate::engine::overlap::{self, Contender};
 use crate::engine::text::{self, BinaryText};
 use crate::engine::{locate, window, Engine, RawMatch, Scratch};
 use crate::error::Result;
-use crate::finding::{fingerprint, redact, Finding, RelatedPart};
+use crate::finding::{excerpt, fingerprint, redact, Finding, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
 use crate::rules::Confidence;
 use crate::sources::chunk::Part;
@@ -52,6 +52,8 @@ pub struct ScanOptions {
     pub min_confidence: Confidence,
     /// Keep the lines around each finding ([`Finding::context`]) for verification.
     pub keep_context: bool,
+    /// Keep a masked excerpt of each finding's code ([`Finding::excerpt`]) for reports that show it.
+    pub excerpts: bool,
 }
 
 /// Lines kept on each side of a finding when [`ScanOptions::keep_context`] is set.
@@ -65,6 +67,7 @@ impl Default for ScanOptions {
             no_ignore: false,
             min_confidence: Confidence::Low,
             keep_context: false,
+            excerpts: false,
         }
     }
 }
@@ -242,6 +245,16 @@ impl Scanner {
         findings: &mut Vec<Finding>,
         stats: &mut ScanStats,
     ) {
+        // every secret the blob holds, masked in each finding's excerpt
+        let masks: Vec<Range<usize>> = if self.options.excerpts {
+            (matches.iter())
+                .flat_map(|m| {
+                    std::iter::once(m.secret.clone()).chain(m.related.iter().map(|r| r.1.clone()))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         for m in matches {
             let rule = self.engine.rule(m.rule);
             if rule.confidence < self.options.min_confidence {
@@ -260,13 +273,14 @@ impl Scanner {
                 stats.suppressed += 1;
                 continue;
             }
-            findings.push(self.draft(bytes, m, secret));
+            findings.push(self.draft(bytes, m, secret, &masks));
         }
     }
 
     /// The finding one match makes in `bytes`, its path and fingerprint left empty; `secret` is the
-    /// match's secret (decoded when it was found by decoding).
-    fn draft(&self, bytes: &[u8], m: &RawMatch, secret: &[u8]) -> Finding {
+    /// match's secret (decoded when it was found by decoding); `masks`, every secret in `bytes`, are
+    /// masked in its excerpt.
+    fn draft(&self, bytes: &[u8], m: &RawMatch, secret: &[u8], masks: &[Range<usize>]) -> Finding {
         let rule = self.engine.rule(m.rule);
         let (start, end) = if rule.is_path_only() {
             (
@@ -308,6 +322,8 @@ impl Scanner {
             git: None,
             verification: None,
             context: self.context(bytes, m),
+            excerpt: (self.options.excerpts && !rule.is_path_only())
+                .then(|| excerpt(bytes, m.secret.clone(), masks)),
             secret_bytes: secret.to_vec(),
             rule_index: m.rule,
         }
