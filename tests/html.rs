@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{github_token, random_token, TestDir, TestRepo};
+use crate::util::{github_token, random_token, TestCommand, TestDir, TestRepo};
 
 /// The header's background colour in the report's style sheet (`--head: #1d2b4f`).
 const HEADER_RGB: [u8; 3] = [0x1d, 0x2b, 0x4f];
@@ -363,11 +363,20 @@ fn hostile_paths_commit_messages_and_authors_show_as_text_and_run_nothing() {
         dom.console_problems()
     );
     assert!(dom.stdout.contains("<title>keyhound report</title>"));
-    assert!(!dom.stdout.contains("<img") && !dom.stdout.contains("id=\"injected\""));
+    // Elements of the dumped DOM: attribute values emptied first (serialised, they escape `"` but may
+    // hold `<` raw), and text holds no `<` (serialised as `&lt;`), so every `<name` left is a tag.
+    let values = regex::Regex::new(r#"="[^"]*""#).unwrap();
+    let emptied = values.replace_all(&dom.stdout, "=\"\"");
+    let tag = regex::Regex::new(r"<[a-zA-Z][^>]*>").unwrap();
+    let tags: Vec<&str> = tag.find_iter(&emptied).map(|m| m.as_str()).collect();
+    let handler = regex::Regex::new(r"\son[a-z]+=").unwrap();
     assert!(
-        !dom.stdout.contains(" onmouseover=\""),
-        "no attribute was injected"
+        (tags.iter())
+            .all(|t| !t.starts_with("<img") && !t.starts_with("<b ") && !handler.is_match(t)),
+        "an element or event handler was injected: {tags:?}"
     );
+    assert!(tags.iter().any(|t| t.starts_with("<article")), "{tags:?}");
+    assert_eq!(tags.iter().filter(|t| t.starts_with("<script")).count(), 1);
     assert!(
         dom.stdout
             .contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"),
@@ -407,4 +416,48 @@ fn secrets_stay_redacted_in_the_page_and_excerpts_stay_masked_with_show_secrets(
     let excerpt = &html[html.find("<pre class=\"code\">").unwrap()..];
     assert!(html.contains(&token), "--show-secrets shows the secret");
     assert!(!excerpt.contains(&token) && !excerpt.contains(&neighbour));
+}
+
+#[test]
+fn every_scan_mode_writes_the_page() {
+    let token = github_token(830);
+    let stdin = TestCommand::new(&["scan", "stdin", "--format", "html"])
+        .stdin(format!("log line\nTOKEN={token}\n"))
+        .run();
+    let mut repo = TestRepo::new();
+    repo.commit(&[("README.md", Some("hello\n"))], "first");
+    let staged_text = format!("TOKEN={token}\n");
+    repo.stage(&[("app.env", Some(staged_text.as_str()))]);
+    let staged = repo
+        .dir
+        .cmd(&["scan", "staged", ".", "--format", "html"])
+        .run();
+    repo.commit_index("second", &[]);
+    let git = repo
+        .dir
+        .cmd(&["scan", "git", ".", "--format", "html"])
+        .run();
+    let dir = repo
+        .dir
+        .cmd(&["scan", "dir", ".", "--format", "html"])
+        .run();
+    for (mode, run, path) in [
+        ("stdin", stdin, "&lt;stdin&gt;:2:7"),
+        ("staged", staged, "app.env:1:7"),
+        ("git", git, "app.env:1:7"),
+        ("dir", dir, "app.env:1:7"),
+    ] {
+        assert_eq!(run.code(), 1, "{mode}: {}", run.stderr());
+        let html = run.stdout();
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"),
+            "{mode}"
+        );
+        assert!(html.contains("1 distinct secret to rotate"), "{mode}");
+        assert!(html.contains(path), "{mode}: {html}");
+        assert!(
+            html.contains("TOKEN=ghp_***") && !html.contains(&token),
+            "{mode}"
+        );
+    }
 }
