@@ -461,3 +461,35 @@ fn every_scan_mode_writes_the_page() {
         );
     }
 }
+
+#[test]
+fn excerpts_of_a_streamed_input_carry_the_lines_of_the_whole_input() {
+    let chunk = keyhound::sources::chunk::CHUNK_LEN;
+    let token = github_token(840);
+    let mut log = String::new();
+    let mut n = 0;
+    while log.len() < chunk + 4096 {
+        n += 1;
+        log.push_str(&format!("INFO step {n}: compiling\n"));
+    }
+    log.push_str(&format!("TOKEN={token}\nINFO done\n"));
+    let line = n + 1;
+    let run = TestCommand::new(&["scan", "stdin", "--format", "html"])
+        .stdin(log)
+        .run();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let html = run.stdout();
+    assert!(
+        html.contains(&format!("&lt;stdin&gt;:{line}:7")),
+        "the finding's line"
+    );
+    let hit = format!("<span class=\"l hit\"><span class=\"n\">{line}</span>TOKEN=ghp_***</span>");
+    assert!(
+        html.contains(&hit),
+        "the excerpt's line numbers are the input's"
+    );
+    assert!(html.contains(&format!(
+        "<span class=\"n\">{}</span>INFO step {n}: compiling",
+        line - 1
+    )));
+}

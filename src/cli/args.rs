@@ -235,7 +235,9 @@ mod tests {
         assert_eq!(a.format.0.name(), "text");
         assert_eq!(a.scanning.max_file_size, None);
         assert_eq!(
-            a.scanning.scan_options(false, false).max_file_size,
+            a.scanning
+                .scan_options(false, Keep::default())
+                .max_file_size,
             u64::MAX
         );
         assert_eq!(a.exit_code, 1);
@@ -331,7 +333,8 @@ mod tests {
         let options = a.scanning.scan_options(true, Keep::default());
         assert!(options.no_ignore);
         assert_eq!(options.max_file_size, u64::MAX);
-        let options = (parse(&["--max-file-size", "2K"]).scanning).scan_options(false, false);
+        let options =
+            (parse(&["--max-file-size", "2K"]).scanning).scan_options(false, Keep::default());
         assert_eq!(options.max_file_size, 2048);
     }
 

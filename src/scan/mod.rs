@@ -413,6 +413,9 @@ impl Base {
         for part in f.related.iter_mut().chain(f.also_related.iter_mut()) {
             self.shift(&mut part.line, &mut part.column);
         }
+        if let Some(e) = &mut f.excerpt {
+            e.first_line += self.lines;
+        }
     }
 
     /// The base of what starts at `at` (a position in the chunk this is the base of).
