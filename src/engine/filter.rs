@@ -108,18 +108,48 @@ pub fn contains_word(text: &[u8], word: &str) -> bool {
     })
 }
 
-/// True when `secret` is a reference to a value held elsewhere (`$VAR`, `%(name)s`, `@token@`).
+/// True when `secret` is a reference to a value held elsewhere, or a value encrypted to be committed,
+/// in any of the styles configuration files use:
+///
+/// - shell and Make variables `$VAR`, `$(VAR)`, command substitution `$(cat file)`, PowerShell `$env:VAR`, Python `%(name)s`;
+/// - Windows `%VAR%`, Azure Pipelines / Octopus `#{VAR}`, Maven / Ant `@VAR@`, token-replacement
+///   `__VAR__` (a name between the markers, nothing else);
+/// - YAML tags and aliases in place of a value: `!vault |`, `!secret db_password`, `!ENV`, `*anchor`;
+/// - encrypted values: Jasypt `ENC(…)`, Spring Cloud Config `{cipher}…`;
+/// - secret-store addresses: `vault:secret/…`, AWS Secrets Manager and SSM ARNs, 1Password `op://…`,
+///   Azure Key Vault `@Microsoft.KeyVault(…)`.
 pub fn is_reference(secret: &[u8]) -> bool {
+    let name = |n: &[u8]| {
+        n.first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && n.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    };
+    const PREFIXES: &[&[u8]] = &[
+        b"ENC(",
+        b"{cipher}",
+        b"vault:",
+        b"arn:aws:secretsmanager:",
+        b"arn:aws:ssm:",
+        b"op://",
+        b"@Microsoft.KeyVault(",
+    ];
+    if PREFIXES.iter().any(|p| secret.starts_with(p)) {
+        return true;
+    }
     match secret {
+        // command substitution computes the value at run time: `$(cat /run/secrets/db)`
+        [b'$', b'(', ..] => true,
+        [b'$', b'e', b'n', b'v', b':', rest @ ..] => name(rest),
         [b'$', rest @ ..] => rest
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'(' || *b == b')'),
         [b'%', b'(', ..] => true,
-        // a Windows environment variable: `%DB_PASSWORD%`
-        [b'%', name @ .., b'%'] => {
-            !name.is_empty() && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        }
+        [b'%', n @ .., b'%'] | [b'#', b'{', n @ .., b'}'] => name(n),
         [b'@', .., b'@'] => true,
+        [b'_', b'_', n @ .., b'_', b'_'] => name(n),
+        // a YAML tag (`!vault |`, `!secret name`) or alias (`*default_password`) where a value goes
+        [b'!' | b'*', n @ ..] => name(n) && n.iter().all(|b| !b.is_ascii_digit()),
         _ => false,
     }
 }
@@ -539,5 +569,34 @@ mod tests {
         assert!(is_reference(b"@db.password@"));
         assert!(is_reference(b"%TestSourcePassword%"));
         assert!(!is_reference(b"$2b$12$abcdefghijk"));
+        for r in [
+            "$(DB_PASSWORD)",
+            "$(cat /run/secrets/ldap)",
+            "$env:SQL_PASSWORD",
+            "#{ApiPassword}",
+            "@MQ_PASSWORD@",
+            "__SVC_PASSWORD__",
+            "%SVC_PASSWORD%",
+            "!vault",
+            "!secret",
+            "*default_password",
+            "ENC(AbCdEf123456GhIj)",
+            "{cipher}AQBkd92jfhs8",
+            "vault:secret/data/ldap#password",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+            "op://prod/db/password",
+        ] {
+            assert!(is_reference(r.as_bytes()), "{r}");
+        }
+        // passwords that merely start or end like a reference
+        for p in [
+            "!Summer2023",
+            "*Rt8xQ2mLp",
+            "__init__x",
+            "#{not a name}",
+            "%50off%",
+        ] {
+            assert!(!is_reference(p.as_bytes()), "{p}");
+        }
     }
 }

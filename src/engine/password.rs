@@ -43,6 +43,8 @@ pub const LOCAL_DEFAULTS: &[&str] = &[
     "raspberry",
     "docker",
     "ubuntu",
+    // the Android SDK's debug keystore (store and key password)
+    "android",
     "test",
     "testing",
     "demo",

@@ -26,6 +26,27 @@ const PUBLISHED: &[(&str, &str)] = &[
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
         "Azure Storage emulator (Azurite) development key",
     ),
+    // MinIO's public playground server play.min.io: the `play` alias preconfigured in the mc client
+    ("Q3AM3UQ867SPQQA43P2F", "MinIO play server (mc's preconfigured play alias)"),
+    (
+        "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
+        "MinIO play server (mc's preconfigured play alias)",
+    ),
+    // Google reCAPTCHA v2 FAQ: the test key pair that always passes verification
+    (
+        "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
+        "reCAPTCHA documentation (test secret key)",
+    ),
+    // Supabase CLI: the local development stack's secret key, the same in every `supabase start`
+    (
+        "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz",
+        "Supabase CLI local development key",
+    ),
+    // Azure Cosmos DB emulator's well-known account key
+    (
+        "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+        "Azure Cosmos DB emulator key",
+    ),
 ];
 
 /// Where `secret` is published, when it is a published sample or development credential.
@@ -48,5 +69,6 @@ mod tests {
         );
         assert!(lookup(b"sk_test_4eC39HqLyjWDarjtT1zdp7dd").is_none());
         assert!(lookup(b"").is_none());
+        assert!(lookup(b"zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG").is_some());
     }
 }
