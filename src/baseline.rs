@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::census::secret_id;
 use crate::error::{Error, Result};
-use crate::finding::{Finding, CONFIG_CHANGED_RULE};
+use crate::finding::CONFIG_CHANGED_RULE;
 use crate::outcome::ScanOutcome;
 
 /// The header written at the top of every baseline file.
@@ -44,11 +44,17 @@ pub struct Entry {
     pub hint: String,
 }
 
-/// A baseline: entries by identity.
+/// A baseline: entries by identity, and the id of the fingerprint key the identities were computed
+/// with (`None`: unkeyed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Baseline {
     entries: BTreeMap<String, Entry>,
+    key: Option<String>,
 }
+
+/// The start of the line that records a baseline's identity scheme: `# identities: unkeyed` or
+/// `# identities: keyed <key id>`. A file without one was written unkeyed.
+pub const SCHEME_LINE: &str = "# identities: ";
 
 /// What bringing a baseline file up to date with a scan did ([`Baseline::update`]).
 #[derive(Debug, Clone, Default)]
@@ -76,9 +82,10 @@ pub struct Applied {
 }
 
 impl Baseline {
-    /// The baseline of `findings`' secrets (a changed scanner configuration is not a secret).
-    pub fn of_findings(findings: &[Finding]) -> Baseline {
-        let entries = (findings.iter())
+    /// The baseline of `outcome`'s secrets (a changed scanner configuration is not a secret), under the
+    /// scan's fingerprint key.
+    pub fn of_outcome(outcome: &ScanOutcome) -> Baseline {
+        let entries = (outcome.findings.iter())
             .filter(|f| f.rule_id != CONFIG_CHANGED_RULE)
             .map(|f| {
                 let e = Entry {
@@ -89,14 +96,49 @@ impl Baseline {
                 (e.id.clone(), e)
             })
             .collect();
-        Baseline { entries }
+        Baseline {
+            entries,
+            key: outcome.fingerprint_key.clone(),
+        }
+    }
+
+    /// Refuses a scan whose fingerprint key is not the one this baseline was written with: none of its
+    /// identities could match, so applying it would report every known secret again (and updating it
+    /// would mix two schemes).
+    pub fn check_key(&self, outcome: &ScanOutcome) -> Result<()> {
+        if self.key == outcome.fingerprint_key {
+            return Ok(());
+        }
+        let name = |key: &Option<String>| match key {
+            Some(id) => format!("the fingerprint key with id {id}"),
+            None => "no fingerprint key (unkeyed)".to_string(),
+        };
+        Err(Error::Refused(format!(
+            "the baseline was written with {} but this scan uses {}: its entries cannot match. Scan \
+             with the baseline's key ({} or {}), or write a new baseline under this one",
+            name(&self.key),
+            name(&outcome.fingerprint_key),
+            crate::finding::FINGERPRINT_KEY_ENV,
+            crate::finding::FINGERPRINT_KEY_FILE_ENV,
+        )))
     }
 
     /// Parses a baseline file; `file` names it in errors (with the line).
     pub fn parse(text: &str, file: &str) -> Result<Baseline> {
         let mut entries = BTreeMap::new();
+        let mut key = None;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_start_matches('\u{feff}').trim();
+            if let Some(scheme) = line.strip_prefix(SCHEME_LINE) {
+                key = parse_scheme(scheme).ok_or_else(|| Error::Config {
+                    path: file.into(),
+                    message: format!(
+                        "line {}: `{line}` names no scheme (`unkeyed`, or `keyed` and a key id)",
+                        i + 1
+                    ),
+                })?;
+                continue;
+            }
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
@@ -118,12 +160,16 @@ impl Baseline {
             };
             entries.insert(entry.id.clone(), entry);
         }
-        Ok(Baseline { entries })
+        Ok(Baseline { entries, key })
     }
 
     /// The file's text: the header, then one sorted line per entry.
     pub fn render(&self) -> String {
         let mut out = String::from(HEADER);
+        match &self.key {
+            Some(id) => out.push_str(&format!("{SCHEME_LINE}keyed {id}\n")),
+            None => out.push_str(&format!("{SCHEME_LINE}unkeyed\n")),
+        }
         for e in self.entries.values() {
             out.push_str(&format!("{} {} {}\n", e.id, e.rule_id, e.hint));
         }
@@ -138,7 +184,8 @@ impl Baseline {
     /// Drops `outcome`'s findings whose secret is in the baseline (counted as suppressed). `whole` says
     /// the scan saw everything a baseline can name (a directory, every ref's history): only then, and
     /// only when it had no errors, are unmatched entries stale (each one a note).
-    pub fn apply(&self, outcome: &mut ScanOutcome, whole: bool) -> Applied {
+    pub fn apply(&self, outcome: &mut ScanOutcome, whole: bool) -> Result<Applied> {
+        self.check_key(outcome)?;
         let mut seen = HashSet::new();
         let before = outcome.findings.len();
         outcome.findings.retain(|f| {
@@ -167,7 +214,7 @@ impl Baseline {
                 e.id, e.rule_id, e.hint
             ));
         }
-        Applied { dropped, stale }
+        Ok(Applied { dropped, stale })
     }
 
     /// This baseline brought up to date with `outcome`'s findings (`keyhound baseline`): their secrets
@@ -179,7 +226,8 @@ impl Baseline {
         if prune && !whole {
             return Err(Error::Refused(PRUNE_NEEDS_WHOLE.into()));
         }
-        let found = Baseline::of_findings(&outcome.findings);
+        self.check_key(outcome)?;
+        let found = Baseline::of_outcome(outcome);
         let kept = (self.entries.keys())
             .filter(|id| found.entries.contains_key(*id))
             .count();
@@ -196,7 +244,10 @@ impl Baseline {
         for (id, e) in &self.entries {
             entries.entry(id.clone()).or_insert_with(|| e.clone());
         }
-        let mut baseline = Baseline { entries };
+        let mut baseline = Baseline {
+            entries,
+            key: found.key,
+        };
         let pruned = prune && outcome.errors.is_empty();
         if pruned {
             baseline = baseline.without(&stale);
@@ -216,7 +267,19 @@ impl Baseline {
         for e in stale {
             entries.remove(&e.id);
         }
-        Baseline { entries }
+        Baseline {
+            entries,
+            key: self.key.clone(),
+        }
+    }
+}
+
+/// The key id a scheme line's value names: `unkeyed` is `Some(None)`, `keyed <id>` is `Some(Some(id))`.
+fn parse_scheme(scheme: &str) -> Option<Option<String>> {
+    match scheme.split_whitespace().collect::<Vec<_>>()[..] {
+        ["unkeyed"] => Some(None),
+        ["keyed", id] if id.bytes().all(|b| b.is_ascii_hexdigit()) => Some(Some(id.to_string())),
+        _ => None,
     }
 }
 

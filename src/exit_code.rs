@@ -145,6 +145,7 @@ mod tests {
                 checked_at: None,
                 note: None,
             }),
+            secret_id: String::new(),
             context: Vec::new(),
             excerpt: None,
             secret_bytes: Vec::new(),

@@ -130,8 +130,13 @@ pub struct Finding {
     pub secret: Option<String>,
     /// Shannon entropy of the secret (bits per byte).
     pub entropy: f64,
-    /// Stable identity: SHA-256 of rule id, path and secret (hex, first 32 digits).
+    /// Stable identity: SHA-256 (or, keyed, HMAC-SHA256: [`Fingerprints`]) of rule id, path and secret
+    /// (hex, first 32 digits).
     pub fingerprint: String,
+    /// The secret's identity across files and commits (`census::secret_id`), under the same scheme;
+    /// set when the scanner places the finding, empty before. Reports give it in the census.
+    #[serde(skip)]
+    pub secret_id: String,
     /// Set when the secret was found by decoding the text at this location: `base64`, `hex`, `percent`
     /// (nested layers joined with `+`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -220,27 +225,182 @@ fn bound_unique(text: &mut String, max: usize) {
 /// and baselines leave it out.
 pub const CONFIG_CHANGED_RULE: &str = "scanner-config-changed";
 
-/// The fingerprint of a finding: stable when lines move, different per rule, path and secret.
+/// The fingerprint of a finding, unkeyed ([`Fingerprints::Unkeyed`]): stable when lines move, different
+/// per rule, path and secret.
 pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(rule_id.as_bytes());
-    h.update([0]);
-    h.update(repotext::path_bytes(path));
-    h.update([0]);
-    h.update(secret);
-    let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    Fingerprints::Unkeyed.fingerprint(rule_id, path, secret)
 }
 
-/// A few leading characters of the secret, then `***`. Short secrets show less, so that at most a quarter
-/// of a secret (and never more than four characters) is revealed.
+/// How fingerprints and secret identities are computed. Unkeyed (the default) they are SHA-256 and the
+/// same on every machine, but anyone holding a report can test guesses at a weak secret offline; keyed
+/// they are HMAC-SHA256 under a key the team keeps, and useless to a guesser without it. Changing the
+/// scheme or the key changes every fingerprint and identity: ignore files and baselines written under
+/// one do not match under another (a baseline records its key's id and is refused on a mismatch).
+#[derive(Debug, Clone, Default)]
+pub enum Fingerprints {
+    /// SHA-256: stable across machines and runs, no key to share.
+    #[default]
+    Unkeyed,
+    /// HMAC-SHA256 under a key.
+    Keyed(std::sync::Arc<FingerprintKey>),
+}
+
+impl Fingerprints {
+    /// The scheme the environment asks for: keyed when [`FINGERPRINT_KEY_ENV`] holds a key or
+    /// [`FINGERPRINT_KEY_FILE_ENV`] names a file holding one, unkeyed otherwise.
+    pub fn from_env() -> crate::Result<Fingerprints> {
+        let key = match (
+            std::env::var_os(FINGERPRINT_KEY_ENV),
+            std::env::var_os(FINGERPRINT_KEY_FILE_ENV),
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(key_error(
+                    FINGERPRINT_KEY_ENV,
+                    format!("set either it or {FINGERPRINT_KEY_FILE_ENV}, not both"),
+                ))
+            }
+            (Some(value), None) => FingerprintKey::new(value.as_encoded_bytes())
+                .map_err(|m| key_error(FINGERPRINT_KEY_ENV, m))?,
+            (None, Some(file)) => {
+                let bytes = std::fs::read(&file).map_err(|e| {
+                    key_error(&file.to_string_lossy(), format!("cannot read the key: {e}"))
+                })?;
+                FingerprintKey::new(bytes.trim_ascii())
+                    .map_err(|m| key_error(&file.to_string_lossy(), m))?
+            }
+            (None, None) => return Ok(Fingerprints::Unkeyed),
+        };
+        Ok(Fingerprints::Keyed(std::sync::Arc::new(key)))
+    }
+
+    /// The key's id when keyed (see [`FingerprintKey::id`]).
+    pub fn key_id(&self) -> Option<&str> {
+        match self {
+            Fingerprints::Unkeyed => None,
+            Fingerprints::Keyed(key) => Some(&key.id),
+        }
+    }
+
+    /// The first 32 hex digits of the digest of `parts` joined by NUL bytes.
+    pub fn digest(&self, parts: &[&[u8]]) -> String {
+        let mut joined = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                joined.push(0);
+            }
+            joined.extend_from_slice(part);
+        }
+        let digest: Vec<u8> = match self {
+            Fingerprints::Unkeyed => Sha256::digest(&joined).to_vec(),
+            Fingerprints::Keyed(key) => {
+                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.key);
+                ring::hmac::sign(&key, &joined).as_ref().to_vec()
+            }
+        };
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The fingerprint of a finding of rule `rule_id` at `path` (its bytes, [`repotext::path_bytes`])
+    /// with `secret`.
+    pub fn fingerprint(&self, rule_id: &str, path: &str, secret: &[u8]) -> String {
+        self.digest(&[rule_id.as_bytes(), &repotext::path_bytes(path), secret])
+    }
+}
+
+/// The environment variable that holds a fingerprint key (at least [`FingerprintKey::MIN_LEN`] bytes).
+pub const FINGERPRINT_KEY_ENV: &str = "KEYHOUND_FINGERPRINT_KEY";
+/// The environment variable that names a file holding a fingerprint key (surrounding whitespace is
+/// ignored).
+pub const FINGERPRINT_KEY_FILE_ENV: &str = "KEYHOUND_FINGERPRINT_KEY_FILE";
+
+fn key_error(source: &str, message: String) -> crate::Error {
+    crate::Error::Config {
+        path: source.into(),
+        message: format!("fingerprint key: {message}"),
+    }
+}
+
+/// A key for keyed fingerprints. Its bytes never leave the process; its id (a hash of it) is what
+/// baselines record and messages name.
+pub struct FingerprintKey {
+    key: Vec<u8>,
+    id: String,
+}
+
+impl std::fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FingerprintKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FingerprintKey {
+    /// The fewest bytes a key may have.
+    pub const MIN_LEN: usize = 16;
+    /// The least guessing, in bits ([`randomness::estimate`]), a key must be worth: its id is public,
+    /// so a guessable key could be found from it.
+    pub const MIN_BITS: f64 = 96.0;
+
+    /// A key of these bytes; refused when short or guessable (a password is no key: generate one, e.g.
+    /// `openssl rand -hex 32`).
+    pub fn new(key: &[u8]) -> std::result::Result<FingerprintKey, String> {
+        if key.len() < Self::MIN_LEN {
+            return Err(format!(
+                "the key has {} bytes; use at least {} random bytes (e.g. `openssl rand -hex 32`)",
+                key.len(),
+                Self::MIN_LEN
+            ));
+        }
+        if randomness::estimate(key).bits < Self::MIN_BITS {
+            return Err(
+                "the key looks guessable; generate a random one (e.g. `openssl rand -hex \
+                 32`)"
+                    .into(),
+            );
+        }
+        let id = Fingerprints::Unkeyed.digest(&[b"keyhound-fingerprint-key-id", key]);
+        Ok(FingerprintKey {
+            key: key.to_vec(),
+            id: id[..16].to_string(),
+        })
+    }
+
+    /// The key's id: 16 hex digits of a SHA-256 of the key, the same wherever the key is used.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Bits of guessing that must stay hidden for [`redact`] to show any of a secret: what a guesser who
+/// has the shown characters and an (unkeyed) fingerprint still faces.
+pub const REDACT_HIDDEN_BITS: f64 = 72.0;
+
+/// The one redaction of a secret, used by every report, message, error and proof of concept.
+///
+/// A secret that is long and random enough shows its first few characters then `***`: at most a
+/// quarter of it and never more than four characters, and only while the rest is still worth at least
+/// [`REDACT_HIDDEN_BITS`] of guessing ([`randomness::estimate`]). For a provider's token those
+/// characters are its public prefix (`ghp_***`, `AKIA***`). Anything shorter or weaker (a password,
+/// a value made of words) shows nothing of itself, only a length class: `***(8-15 chars)`.
 pub fn redact(secret: &[u8]) -> String {
     let text = String::from_utf8_lossy(secret);
     let chars = text.chars().count();
     let keep = (chars / 4).min(4);
-    let mut out: String = text.chars().take(keep).collect();
-    out.push_str("***");
-    out
+    let hidden = randomness::estimate(secret).bits * (1.0 - keep as f64 / chars.max(1) as f64);
+    if keep > 0 && hidden >= REDACT_HIDDEN_BITS {
+        let mut out: String = text.chars().take(keep).collect();
+        out.push_str("***");
+        return out;
+    }
+    let class = match chars {
+        0..=7 => "1-7",
+        8..=15 => "8-15",
+        16..=31 => "16-31",
+        32..=63 => "32-63",
+        _ => "64+",
+    };
+    format!("***({class} chars)")
 }
 
 /// Lines shown before and after a secret's lines in an [`Excerpt`].
@@ -404,8 +564,42 @@ mod tests {
             redact(b"ghp_R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1JuE5gKo0"),
             "ghp_***"
         );
-        assert_eq!(redact(b"hunter2"), "h***");
-        assert_eq!(redact(b"abc"), "***");
+        assert_eq!(redact(b"AKIAQ3EGRDKXZ4LT7JNB"), "AKIA***");
+        // short, weak or word-made: nothing of the value, only its length class
+        assert_eq!(redact(b"hunter2"), "***(1-7 chars)");
+        assert_eq!(redact(b"abc"), "***(1-7 chars)");
+        assert_eq!(redact(b"admin123"), "***(8-15 chars)");
+        assert_eq!(redact(b"SuperSecretPassword2024!"), "***(16-31 chars)");
+        assert_eq!(redact(b"correcthorsebatterystaple"), "***(16-31 chars)");
+        assert_eq!(redact(b"Xk9#mQ2v"), "***(8-15 chars)");
+    }
+
+    #[test]
+    fn the_default_scheme_stays_what_it_was_and_a_key_changes_everything() {
+        // unkeyed: SHA-256 of rule, path and secret joined by NUL, as before keys existed
+        let old: String = Sha256::digest(b"github-pat\0app.env\0ghp_x")[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(fingerprint("github-pat", "app.env", b"ghp_x"), old);
+        let key = FingerprintKey::new(b"q8Zr2LmX7vKp4TnB9wYc3HdF6sJe1GaU").unwrap();
+        assert_eq!(key.id().len(), 16);
+        assert!(
+            !format!("{key:?}").contains("q8Zr2LmX"),
+            "Debug shows the key"
+        );
+        let keyed = Fingerprints::Keyed(std::sync::Arc::new(key));
+        let k = keyed.fingerprint("github-pat", "app.env", b"ghp_x");
+        assert_ne!(k, old);
+        assert_eq!(k, keyed.fingerprint("github-pat", "app.env", b"ghp_x"));
+        assert_eq!(k.len(), 32);
+        // raw path bytes: two names that differ only in bytes that are not UTF-8 differ
+        assert_ne!(
+            fingerprint("r", &repotext::path_text(b"a\xff"), b"s"),
+            fingerprint("r", &repotext::path_text(b"a\xfe"), b"s")
+        );
+        assert!(FingerprintKey::new(b"short").is_err());
+        assert!(FingerprintKey::new(b"passwordpassword").is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
 //!                                  finding, suppress, outcome   rules, sources, verify
 //!                                  exit_code: outcome, finding  hook: sources
-//! scan, target                     scan: engine, sources, suppress, finding, outcome
+//! scan, target                     scan: engine, sources, suppress, finding, outcome, census
 //!                                  target: config, report, sources
 //! ```
 //!

@@ -72,6 +72,9 @@ pub struct ScanOutcome {
     pub stats: ScanStats,
     /// Notes worth telling the user (a shallow clone, submodules not followed).
     pub notes: Vec<String>,
+    /// The id of the key fingerprints and secret identities were computed with; `None` when unkeyed
+    /// (`finding::Fingerprints`).
+    pub fingerprint_key: Option<String>,
 }
 
 impl ScanOutcome {

@@ -979,3 +979,124 @@ fn a_50_mb_commit_message_is_not_copied_into_every_report() {
         assert_eq!(shown, format != "junit", "{format}");
     }
 }
+
+// ---- fingerprints and redaction give no guesser a head start ----
+
+/// `(fingerprint, secret id, redacted)` of each finding of a JSON report, by rule, in report order.
+fn identities(run: &Run) -> Vec<(String, String, String, String)> {
+    let doc = run.json();
+    let findings = doc["findings"].as_array().unwrap();
+    let secret_of = |i: usize| {
+        (doc["secrets"].as_array().unwrap().iter())
+            .find(|s| s["findings"].as_array().unwrap().contains(&i.into()))
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    (findings.iter().enumerate())
+        .map(|(i, f)| {
+            let text = |k: &str| f[k].as_str().unwrap().to_string();
+            (
+                text("rule_id"),
+                text("fingerprint"),
+                secret_of(i),
+                text("redacted"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn keyed_fingerprints_resist_guessing_and_weak_secrets_show_nothing_of_themselves() {
+    let dir = TestDir::new();
+    let (token, line) = token_line(9301);
+    dir.write("app.env", format!("DB_PASSWORD=admin2024\n{line}"));
+    let scan = |key: Option<&str>, extra: &[&str]| {
+        let mut args = vec!["scan", "dir", ".", "--format", "json"];
+        args.extend_from_slice(extra);
+        let cmd = dir.cmd(&args);
+        match key {
+            Some(k) => cmd.env("KEYHOUND_FINGERPRINT_KEY", k),
+            None => cmd,
+        }
+        .run()
+    };
+    let unkeyed = identities(&scan(None, &[]));
+    assert_eq!(unkeyed.len(), 2, "{unkeyed:?}");
+    // A weak password shows nothing of itself (it showed `ad***`); a token shows its public prefix.
+    let password = unkeyed.iter().find(|f| f.0.contains("password")).unwrap();
+    assert_eq!(password.3, "***(8-15 chars)");
+    let pat = unkeyed
+        .iter()
+        .find(|f| f.0 == "github-pat-classic")
+        .unwrap();
+    assert_eq!(pat.3, "ghp_***");
+    // Unkeyed, anyone can recompute a fingerprint from a guess: stable across machines.
+    let guess = keyhound::finding::fingerprint("github-pat-classic", "app.env", token.as_bytes());
+    assert_eq!(pat.1, guess);
+    // Keyed: none of it can be recomputed without the key; the same key gives the same values.
+    let key_a = crate::util::random_token(9302, 48, crate::util::ALNUM);
+    let key_b = crate::util::random_token(9303, 48, crate::util::ALNUM);
+    let keyed_a = identities(&scan(Some(&key_a), &[]));
+    assert_eq!(keyed_a, identities(&scan(Some(&key_a), &[])));
+    let keyed_b = identities(&scan(Some(&key_b), &[]));
+    for ((u, a), b) in unkeyed.iter().zip(&keyed_a).zip(&keyed_b) {
+        assert_eq!((&u.0, &u.3), (&a.0, &a.3), "same findings, same redaction");
+        assert!(
+            u.1 != a.1 && a.1 != b.1 && u.1 != b.1,
+            "fingerprints {u:?} {a:?} {b:?}"
+        );
+        assert!(
+            u.2 != a.2 && a.2 != b.2 && u.2 != b.2,
+            "secret ids {u:?} {a:?} {b:?}"
+        );
+    }
+    // A guessable key is refused, exit 2.
+    let weak = scan(Some("password12345678"), &[]);
+    assert_eq!(weak.code(), 2, "{}", weak.stderr());
+    assert!(
+        weak.stderr().contains("KEYHOUND_FINGERPRINT_KEY"),
+        "{}",
+        weak.stderr()
+    );
+}
+
+#[test]
+fn a_baseline_records_its_fingerprint_key_and_refuses_another() {
+    let dir = TestDir::new();
+    dir.write("app.env", token_line(9311).1);
+    let key = crate::util::random_token(9312, 48, crate::util::ALNUM);
+    let base = dir.path().join("kh.baseline");
+    let base = base.to_str().unwrap();
+    let run = |key: Option<&str>, args: &[&str]| {
+        let cmd = dir.cmd(args);
+        match key {
+            Some(k) => cmd.env("KEYHOUND_FINGERPRINT_KEY", k),
+            None => cmd,
+        }
+        .run()
+    };
+    let write = run(Some(&key), &["scan", "dir", ".", "--write-baseline", base]);
+    assert_eq!(write.code(), 1, "{}", write.stderr());
+    let text = std::fs::read_to_string(base).unwrap();
+    assert!(text.contains("# identities: keyed "), "{text}");
+    assert!(!text.contains(&key), "the baseline holds the key");
+    // the same key: the baseline holds, clean
+    let same = run(Some(&key), &["scan", "dir", ".", "--baseline", base]);
+    assert_eq!(same.code(), 0, "{}", same.stderr());
+    // no key or another key: refused with a clear error, exit 2 (not everything, not nothing)
+    let other = crate::util::random_token(9313, 48, crate::util::ALNUM);
+    for k in [None, Some(other.as_str())] {
+        let r = run(k, &["scan", "dir", ".", "--baseline", base]);
+        assert_eq!(r.code(), 2, "{k:?}: {}", r.stderr());
+        assert!(r.stderr().contains("fingerprint key"), "{}", r.stderr());
+        assert!(r.stdout().is_empty(), "{}", r.stdout());
+    }
+    // an unkeyed baseline says so, and a keyed scan refuses it
+    let write = run(None, &["scan", "dir", ".", "--write-baseline", base]);
+    assert_eq!(write.code(), 1, "{}", write.stderr());
+    assert!(std::fs::read_to_string(base)
+        .unwrap()
+        .contains("# identities: unkeyed"));
+    let r = run(Some(&key), &["scan", "dir", ".", "--baseline", base]);
+    assert_eq!(r.code(), 2, "{}", r.stderr());
+}

@@ -10,33 +10,35 @@ pub mod rotation;
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::finding::{Finding, VerifyStatus, CONFIG_CHANGED_RULE};
+use crate::finding::{Finding, Fingerprints, VerifyStatus, CONFIG_CHANGED_RULE};
 use crate::outcome::ScanOutcome;
 use crate::rules::Confidence;
 
-/// The identity of a secret: SHA-256 (first 32 hex digits) of its family (the provider that rotates
-/// it, or the rule id when no provider is known) and its value. It never reveals the value. A rule
-/// that reports a whole file (a key store) has no value, so its path stands in for it.
+/// The identity of a secret: a digest (first 32 hex digits) of its family (the provider that rotates
+/// it, or the rule id when no provider is known) and its value, under the scan's fingerprint scheme
+/// (SHA-256, or HMAC-SHA256 with a key: [`Fingerprints`]). It never reveals the value. A rule that
+/// reports a whole file (a key store) has no value, so its path stands in for it. The scanner stores it
+/// on each finding it places ([`Finding::secret_id`]); a finding made elsewhere gets the unkeyed one.
 pub fn secret_id(f: &Finding) -> String {
+    if f.secret_id.is_empty() {
+        identity(f, &Fingerprints::Unkeyed)
+    } else {
+        f.secret_id.clone()
+    }
+}
+
+/// [`secret_id`] computed under `scheme`.
+pub fn identity(f: &Finding, scheme: &Fingerprints) -> String {
     let family = rotation::provider(&f.rule_id)
         .map(|p| p.name.as_str())
         .unwrap_or(&f.rule_id);
-    let mut h = Sha256::new();
-    h.update(b"keyhound-secret-v1\0");
-    h.update(family.as_bytes());
-    h.update([0]);
+    let tag: &[u8] = b"keyhound-secret-v1";
     if f.secret_bytes.is_empty() {
-        h.update(b"path\0");
-        h.update(f.path.as_bytes());
+        scheme.digest(&[tag, family.as_bytes(), b"path", f.path.as_bytes()])
     } else {
-        h.update(&f.secret_bytes);
+        scheme.digest(&[tag, family.as_bytes(), &f.secret_bytes])
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// One place a secret was found.

@@ -172,6 +172,7 @@ impl ScanningArgs {
             min_confidence: self.min_confidence.into(),
             keep_context: keep.context,
             excerpts: keep.excerpts,
+            ..ScanOptions::default()
         }
     }
 }

@@ -16,6 +16,7 @@ use keyhound::config::trust::report_config_changes;
 use keyhound::config::{ConfigStore, WorkTree};
 use keyhound::engine::Engine;
 use keyhound::exit_code::ExitCode as Outcome;
+use keyhound::finding::Fingerprints;
 use keyhound::outcome::ScanOutcome;
 use keyhound::report::{summary, ReportContext, VersionControl};
 use keyhound::scan::git::{GitProgress, GitScanOptions};
@@ -284,10 +285,12 @@ fn build_scanner(
 ) -> Result<(Scanner, Vec<String>)> {
     let resolved = keyhound::config::resolve(store, &args.config_request())?;
     let notes = resolved.notes();
+    let mut options = args.scan_options(no_ignore, keep);
+    options.fingerprints = Fingerprints::from_env()?;
     let scanner = Scanner::new(
         Engine::new(resolved.rules).with_decode_depth(args.decode_depth),
         resolved.suppressor,
-        args.scan_options(no_ignore, keep),
+        options,
     );
     Ok((scanner, notes))
 }
@@ -346,7 +349,7 @@ fn write_scrub_plan(dir: &Path, outcome: &mut ScanOutcome) -> Result<()> {
 /// `--prune`. `whole`: the scan saw everything a baseline can name, so unmatched entries are stale.
 fn apply_baseline(args: &ScanArgs, outcome: &mut ScanOutcome, whole: bool) -> Result<()> {
     if let Some(path) = &args.write_baseline {
-        let text = Baseline::of_findings(&outcome.findings).render();
+        let text = Baseline::of_outcome(outcome).render();
         std::fs::write(path, text)
             .with_context(|| format!("writing baseline {}", path.display()))?;
     }
@@ -359,7 +362,7 @@ fn apply_baseline(args: &ScanArgs, outcome: &mut ScanOutcome, whole: bool) -> Re
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading baseline {}", path.display()))?;
     let baseline = Baseline::parse(&text, &path.display().to_string())?;
-    let applied = baseline.apply(outcome, whole);
+    let applied = baseline.apply(outcome, whole)?;
     if args.prune && outcome.errors.is_empty() && !applied.stale.is_empty() {
         std::fs::write(path, baseline.without(&applied.stale).render())
             .with_context(|| format!("writing baseline {}", path.display()))?;

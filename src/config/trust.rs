@@ -458,6 +458,7 @@ fn change_finding(change: &ConfigChange) -> Finding {
             refs: Vec::new(),
         }),
         verification: None,
+        secret_id: String::new(),
         context: Vec::new(),
         excerpt: None,
         // Not a secret: what `--show-secrets` prints for it.

@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use git2::Oid;
 
+use crate::census;
 use crate::engine::overlap::{self, Contender};
 use crate::engine::text::{self, BinaryText};
 use crate::engine::{locate, window, Engine, RawMatch, Scratch};
 use crate::error::Result;
-use crate::finding::{excerpt, fingerprint, redact, Finding, RelatedPart};
+use crate::finding::{excerpt, redact, Finding, Fingerprints, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
 use crate::rules::Confidence;
 use crate::sources::chunk::Part;
@@ -54,6 +55,8 @@ pub struct ScanOptions {
     pub keep_context: bool,
     /// Keep a masked excerpt of each finding's code ([`Finding::excerpt`]) for reports that show it.
     pub excerpts: bool,
+    /// How fingerprints and secret identities are computed (unkeyed unless a key is given).
+    pub fingerprints: Fingerprints,
 }
 
 /// Lines kept on each side of a finding when [`ScanOptions::keep_context`] is set.
@@ -68,6 +71,7 @@ impl Default for ScanOptions {
             min_confidence: Confidence::Low,
             keep_context: false,
             excerpts: false,
+            fingerprints: Fingerprints::Unkeyed,
         }
     }
 }
@@ -126,6 +130,7 @@ impl Scanner {
             errors: collected.errors,
             stats: collected.stats,
             notes: enumerated.notes,
+            fingerprint_key: self.options.fingerprints.key_id().map(str::to_string),
         };
         if let Some(note) = self.too_large_note(&outcome.stats, collected.too_large) {
             outcome.notes.push(note);
@@ -321,6 +326,7 @@ impl Scanner {
                 .collect(),
             git: None,
             verification: None,
+            secret_id: String::new(),
             context: self.context(bytes, m),
             excerpt: (self.options.excerpts && !rule.is_path_only())
                 .then(|| excerpt(bytes, m.secret.clone(), masks)),
@@ -368,7 +374,8 @@ impl Scanner {
         if !self.engine.rule(finding.rule_index).applies_at(path) {
             return None;
         }
-        let fp = fingerprint(&finding.rule_id, path, &finding.secret_bytes);
+        let fp =
+            (self.options.fingerprints).fingerprint(&finding.rule_id, path, &finding.secret_bytes);
         if self
             .suppressor
             .check_place(path, finding.line, &fp, &finding.secret_bytes, commit)
@@ -379,6 +386,7 @@ impl Scanner {
         }
         finding.path = path.to_string();
         finding.fingerprint = fp;
+        finding.secret_id = census::identity(&finding, &self.options.fingerprints);
         Some(finding)
     }
 }

@@ -47,12 +47,20 @@ pub struct TestCommand {
 impl TestCommand {
     pub fn new(args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyhound"));
-        cmd.args(args).env_remove("NO_COLOR");
+        cmd.args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("KEYHOUND_FINGERPRINT_KEY")
+            .env_remove("KEYHOUND_FINGERPRINT_KEY_FILE");
         TestCommand { cmd, stdin: None }
     }
 
     pub fn current_dir(mut self, dir: &Path) -> Self {
         self.cmd.current_dir(dir);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.cmd.env(key, value);
         self
     }
 
