@@ -495,7 +495,7 @@ fn masked_line(
             let redacted = redact(&bytes[m.clone()]);
             let shown = redacted.split(['\n', '\r']).next().unwrap_or_default();
             out.push_str(shown);
-            if !shown.ends_with("***") {
+            if !shown.contains("***") {
                 out.push_str("***");
             }
         } else {
@@ -635,7 +635,7 @@ mod tests {
                 "line two",
                 "config_path = src/config/database.rs",
                 "token = \"ghp_***\"",
-                "next = 'hun***'",
+                "next = '***(8-15 chars)'",
                 "uuid = ***",
             ]
         );
@@ -665,7 +665,11 @@ mod tests {
         let s = long.find("Zq8m").unwrap();
         let e = excerpt(long.as_bytes(), s..s + 14, &[]);
         assert_eq!(e.lines.len(), 1);
-        assert!(e.lines[0].contains("key=\"Zq8***\""), "{}", e.lines[0]);
+        assert!(
+            e.lines[0].contains("key=\"***(8-15 chars)\""),
+            "{}",
+            e.lines[0]
+        );
         assert!(e.lines[0].starts_with('…') && e.lines[0].ends_with('…'));
         assert!(e.lines[0].chars().count() <= EXCERPT_WIDTH + 2);
     }
