@@ -925,11 +925,10 @@ fn repo_with_huge_message(size: usize) -> GitRepo {
     let mut message = "deploy ".repeat(size / 7);
     message.push_str(&token_line(9211).1);
     message.push_str(&"again ".repeat(1000));
-    let message_file = repo.path().join("..").join("msg.txt");
-    std::fs::write(&message_file, &message).unwrap();
+    let outside = TestDir::new(); // not in the work tree, or it would be committed
+    let message_file = outside.write("msg.txt", &message);
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-q", "-F", message_file.to_str().unwrap()]);
-    std::fs::remove_file(&message_file).unwrap();
     repo.commits += 1;
     repo
 }
