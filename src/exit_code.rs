@@ -126,6 +126,7 @@ mod tests {
             description: None,
             confidence: crate::rules::Confidence::High,
             path: "p".into(),
+            repository: None,
             line: 1,
             column: 1,
             end_line: 1,

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::randomness;
@@ -16,7 +16,7 @@ use crate::rules::Confidence;
 pub const MAX_REFS: usize = 100;
 
 /// Git facts about where a finding was introduced (history scans).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GitProvenance {
     /// Full commit id that introduced the secret at this path.
     pub commit: String,
@@ -35,12 +35,12 @@ pub struct GitProvenance {
     pub present_at_head: bool,
     /// Branches and tags (`refs/heads/…`, `refs/tags/…`, `refs/remotes/…` short names) whose history
     /// contains the introducing commit.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refs: Vec<String>,
 }
 
 /// The other half of a composite finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelatedPart {
     /// The companion rule's id.
     pub rule_id: String,
@@ -57,7 +57,7 @@ pub struct RelatedPart {
 }
 
 /// What a provider said about a secret (`--verify`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VerifyStatus {
     /// The provider accepted the secret: it works now.
@@ -83,7 +83,7 @@ impl VerifyStatus {
 }
 
 /// The result of verifying one finding's secret with its provider.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
     /// Live, invalid, unknown or error.
     pub status: VerifyStatus,
@@ -101,8 +101,8 @@ pub struct Verification {
     pub note: Option<String>,
 }
 
-/// One reported secret.
-#[derive(Debug, Clone, Serialize)]
+/// One reported secret. It reads back from a JSON report (without the secret, which reports leave out).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     /// The rule's id.
     pub rule_id: String,
@@ -113,8 +113,12 @@ pub struct Finding {
     pub description: Option<String>,
     /// How sure the rule is.
     pub confidence: Confidence,
-    /// Path relative to the scan root, `/`-separated.
+    /// Path relative to the scan root, `/`-separated (in a merged report, prefixed with its repository:
+    /// `<repository>/<path>`).
     pub path: String,
+    /// The repository the finding was made in, in a report that merges several (`keyhound merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     /// 1-based line of the secret's first byte.
     pub line: usize,
     /// 1-based column (code points) of the secret's first character.
@@ -147,7 +151,7 @@ pub struct Finding {
     pub related: Option<RelatedPart>,
     /// The further companions of a composite rule that needs several (a credential group: the user
     /// and the host next to a password).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also_related: Vec<RelatedPart>,
     /// Set for history scans.
     #[serde(skip_serializing_if = "Option::is_none")]

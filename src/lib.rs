@@ -13,12 +13,15 @@
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding, repotext
 //!                                  verify: finding, rules, sources
 //! census                           census: outcome, finding, rules
-//! baseline, scrub                  baseline: census, outcome, finding   scrub: census, finding
+//! baseline, scrub                  baseline: census, outcome, finding
+//!                                  scrub: census, finding, engine, outcome, sources
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
 //!                                  finding, suppress, outcome   rules, sources, verify
 //!                                  exit_code: outcome, finding  hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome, census
 //!                                  target: config, report, sources
+//! audit, readback                  audit: outcome, report, exit_code
+//!                                  readback: outcome, finding, report
 //! ```
 //!
 //! * [`repotext`] bounds what reports copy of repository text and writes non-UTF-8 paths losslessly.
@@ -34,7 +37,8 @@
 //! * [`census`] groups findings into distinct secrets (every location, first and last introduction,
 //!   refs that contain it, where to rotate it from `rules/rotate/providers.toml`).
 //! * [`baseline`] reads, writes and applies baselines of known secrets (keyed by census identity).
-//! * [`scrub`] writes what `git filter-repo` needs to remove found secrets from history, and a runbook.
+//! * [`scrub`] writes what `git filter-repo` needs to remove found secrets from history, and a runbook,
+//!   after reading each secret back from the repository and confirming it against its finding.
 //! * [`verify`] asks providers whether found secrets still work (`--verify`, off by default).
 //! * [`config`] decides which `.keyhound.toml` (or `.gitleaks.toml`) and ignore files apply, read from
 //!   where each scan mode trusts (a range's base, `HEAD`, the working tree), and resolves them into the
@@ -45,9 +49,12 @@
 //! * [`hook`] installs and removes the git pre-commit hook.
 //! * [`target`] resolves what a git scan points at (its root, trusted config and version-control facts).
 //! * [`scan`] ties it together in parallel.
+//! * [`audit`] is what an organisation-wide audit adds: the repository list, shards, JSON Lines records.
+//! * [`readback`] reads saved JSON and JSON Lines reports back, and merges them into one census.
 
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod baseline;
 pub mod census;
 pub mod config;
@@ -58,6 +65,7 @@ pub mod finding;
 pub mod hook;
 pub mod outcome;
 pub mod randomness;
+pub mod readback;
 pub mod report;
 pub mod repotext;
 pub mod rules;

@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
 use crate::repotext::{self, MAX_PATH, MAX_TEXT};
 
 /// One input that could not be read.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ScanError {
     /// The path (or object id) that failed.
     pub path: String,
@@ -19,7 +19,8 @@ pub struct ScanError {
 }
 
 /// Counters of a scan.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ScanStats {
     /// Files (or blobs) whose content was scanned.
     pub files_scanned: u64,

@@ -44,6 +44,9 @@ pub fn identity(f: &Finding, scheme: &Fingerprints) -> String {
 /// One place a secret was found.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
+    /// The repository, in a census merged from several (`keyhound merge`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     /// Path relative to the scan root.
     pub path: String,
     /// 1-based line.
@@ -93,6 +96,9 @@ pub struct Secret {
     pub findings: Vec<usize>,
     /// Every location (sorted, without repeats).
     pub locations: Vec<Location>,
+    /// The repositories it was found in, in a census merged from several (sorted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repositories: Vec<String>,
     /// The oldest introducing commit (history scans).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_introduced: Option<Introduced>,
@@ -192,6 +198,7 @@ fn new_secret(id: String, f: &Finding) -> Secret {
         verification: None,
         findings: Vec::new(),
         locations: Vec::new(),
+        repositories: Vec::new(),
         first_introduced: None,
         last_introduced: None,
         in_working_tree: false,
@@ -211,7 +218,11 @@ fn add(s: &mut Secret, index: usize, f: &Finding) {
             s.verification = Some(v.status);
         }
     }
+    if let Some(repository) = &f.repository {
+        insert_sorted(&mut s.repositories, repository.clone());
+    }
     let location = Location {
+        repository: f.repository.clone(),
         path: f.path.clone(),
         line: f.line,
         commit: f.git.as_ref().map(|g| g.commit.clone()),

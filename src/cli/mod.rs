@@ -9,6 +9,7 @@ mod completions;
 mod hook;
 mod rules;
 mod scan;
+mod scrub;
 mod verify;
 
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ enum Command {
     Scan(Box<scan::ScanCommand>),
     /// Write or update a baseline of the secrets found now (for `scan ... --baseline FILE`).
     Baseline(Box<baseline::BaselineArgs>),
+    /// Write a plan for `git filter-repo` that removes the secrets found from history, and a runbook.
+    ScrubPlan(Box<scrub::ScrubArgs>),
     /// List or check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -76,6 +79,7 @@ pub fn run() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Scan(cmd) => scan::run(*cmd),
         Command::Baseline(args) => baseline::run(*args),
+        Command::ScrubPlan(args) => scrub::run(*args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
         Command::Verifiers { format } => verify::list(format),

@@ -11,7 +11,6 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
 use keyhound::baseline::Baseline;
-use keyhound::census::Census;
 use keyhound::config::trust::report_config_changes;
 use keyhound::config::{ConfigStore, WorkTree};
 use keyhound::engine::Engine;
@@ -21,7 +20,6 @@ use keyhound::outcome::ScanOutcome;
 use keyhound::report::{summary, ReportContext, VersionControl};
 use keyhound::scan::git::{GitProgress, GitScanOptions};
 use keyhound::scan::Scanner;
-use keyhound::scrub::Plan;
 use keyhound::sources::git::Selection;
 use keyhound::target::{staged_config, staged_root, GitTarget};
 
@@ -166,7 +164,17 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             };
             let mut scanned = scan_git(request, &common.scanning, common.keep())?;
             if let Some(dir) = &scrub_plan {
-                write_scrub_plan(dir, &mut scanned.outcome)?; // every secret, baselined or not
+                // every secret, baselined or not
+                let Scanned {
+                    scanner, outcome, ..
+                } = &mut scanned;
+                if let Err(e) = write_scrub_plan(dir, &path, scanner, outcome) {
+                    // the report still goes out; the plan's failure makes the run exit 2
+                    outcome.errors.push(keyhound::outcome::ScanError {
+                        path: dir.display().to_string(),
+                        message: format!("{e:#}"),
+                    });
+                }
             }
             (scanned, common)
         }
@@ -277,7 +285,7 @@ pub(super) fn scan_staged(path: &Path, args: &ScanningArgs, keep: Keep) -> Resul
 
 /// The scanner for `args`, with the config and ignore files the library finds in `store`, and the
 /// notes the report should carry about them.
-fn build_scanner(
+pub(super) fn build_scanner(
     args: &ScanningArgs,
     store: &dyn ConfigStore,
     no_ignore: bool,
@@ -331,14 +339,25 @@ fn with_progress<T: Send>(
     result
 }
 
-/// `--scrub-plan DIR`: the plan for the scan's findings (their secrets still in memory), and a note that
-/// its replacements file holds the secrets.
-fn write_scrub_plan(dir: &Path, outcome: &mut ScanOutcome) -> Result<()> {
-    let plan = Plan::of(&outcome.findings, &Census::of(outcome));
+/// `--scrub-plan DIR`: the plan for the scan's findings in the repository at `repo` (their secrets
+/// still in memory, each confirmed there), and a note that its replacements file holds the secrets.
+pub(super) fn write_scrub_plan(
+    dir: &Path,
+    repo: &Path,
+    scanner: &Scanner,
+    outcome: &mut ScanOutcome,
+) -> Result<()> {
+    let plan = keyhound::scrub::plan(
+        repo,
+        scanner.engine(),
+        &scanner.options().fingerprints,
+        outcome,
+    )?;
     plan.write(dir)?;
     outcome.notes.push(format!(
-        "scrub plan written to {} ({} secret value(s) in replacements.txt, mode 0600: it holds the \
-         secrets, keep it private and delete it after use; see RUNBOOK.md there)",
+        "scrub plan written to {} ({} secret value(s) in replacements.txt and messages.txt, mode \
+         0600: they hold the secrets, keep them private and delete them after use; see RUNBOOK.md \
+         there)",
         dir.display(),
         plan.replacement_count()
     ));

@@ -436,6 +436,7 @@ fn change_finding(change: &ConfigChange) -> Finding {
         ),
         confidence: Confidence::High,
         path: change.path.clone(),
+        repository: None,
         line: 1,
         column: 1,
         end_line: 1,

@@ -23,6 +23,35 @@ pub fn position(bytes: &[u8], offset: usize) -> Position {
     Position { line, column }
 }
 
+/// The byte offset of `at` in `bytes` (the inverse of [`position`]): `None` when `bytes` has no such line
+/// or the line no such column. Columns count as [`position`] counts them (a run of invalid UTF-8 is one).
+pub fn offset(bytes: &[u8], at: Position) -> Option<usize> {
+    let mut start = 0;
+    for _ in 1..at.line {
+        start += memchr::memchr(b'\n', &bytes[start..])? + 1;
+    }
+    let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+    let mut column = 1;
+    let mut here = start;
+    for chunk in bytes[start..end].utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if column == at.column {
+                return Some(here);
+            }
+            column += 1;
+            here += c.len_utf8();
+        }
+        if !chunk.invalid().is_empty() {
+            if column == at.column {
+                return Some(here);
+            }
+            column += 1;
+            here += chunk.invalid().len();
+        }
+    }
+    (column == at.column).then_some(here)
+}
+
 /// The byte range of the line that contains `offset` (without its newline).
 pub fn line_range(bytes: &[u8], offset: usize) -> std::ops::Range<usize> {
     let offset = offset.min(bytes.len());
@@ -47,5 +76,19 @@ mod tests {
         // after 'é' (2 bytes)
         assert_eq!(position(text, 7), Position { line: 2, column: 4 });
         assert_eq!(line_range(text, 4), 3..7);
+    }
+
+    #[test]
+    fn offset_inverts_position() {
+        let text = b"ab\ncd\xc3\xa9x\xff\xfeyz\n\nend";
+        for at in 0..=text.len() {
+            let p = position(text, at);
+            if at < text.len() && p == position(text, at + 1) {
+                continue; // inside an invalid run or a multi-byte character
+            }
+            assert_eq!(offset(text, p), Some(at), "{at} {p:?}");
+        }
+        assert_eq!(offset(text, Position { line: 9, column: 1 }), None);
+        assert_eq!(offset(text, Position { line: 1, column: 9 }), None);
     }
 }

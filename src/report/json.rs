@@ -36,9 +36,15 @@ impl Report for Json {
 
 /// Writes one JSON document.
 fn write(outcome: &ScanOutcome, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut summary = serde_json::to_value(&outcome.stats)?;
+    serde_json::to_writer_pretty(&mut *out, &document(outcome))?;
+    writeln!(out)
+}
+
+/// The JSON report of `outcome` as a value (`keyhound audit` writes one per repository, on one line).
+pub fn document(outcome: &ScanOutcome) -> serde_json::Value {
+    let mut summary = serde_json::to_value(&outcome.stats).unwrap_or_default();
     summary["complete"] = json!(outcome.errors.is_empty());
-    let doc = json!({
+    let mut doc = json!({
         "version": JSON_SCHEMA_VERSION,
         "tool": { "name": "keyhound", "version": env!("CARGO_PKG_VERSION") },
         "summary": summary,
@@ -47,6 +53,9 @@ fn write(outcome: &ScanOutcome, out: &mut dyn Write) -> std::io::Result<()> {
         "errors": outcome.errors,
         "notes": outcome.notes,
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    if let Some(key) = &outcome.fingerprint_key {
+        // fingerprints and identities made under a key compare only with others under that key
+        doc["fingerprint_key"] = json!(key);
+    }
+    doc
 }

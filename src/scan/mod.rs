@@ -304,6 +304,7 @@ impl Scanner {
             description: rule.description.clone(),
             confidence: rule.confidence,
             path: String::new(),
+            repository: None,
             line: start.line,
             column: start.column,
             end_line: end.line,

@@ -282,6 +282,26 @@ impl Reader {
     }
 }
 
+/// What commit `commit` (a full or abbreviated id) of `repo` holds at `path`: the file's bytes, or for
+/// [`COMMIT_MESSAGE_PATH`] the commit's message, as a history scan reads them; `None` when the commit
+/// has no file there.
+pub fn content_at(repo: &Repository, commit: &str, path: &str) -> Result<Option<Vec<u8>>> {
+    let id = resolve_commit(repo, commit)?;
+    let commit =
+        (repo.find_commit(id)).map_err(|e| Error::Git(format!("{id}: {}", e.message())))?;
+    if path == COMMIT_MESSAGE_PATH {
+        return Ok(Some(commit.message_bytes().to_vec()));
+    }
+    let tree = (commit.tree()).map_err(|e| Error::Git(format!("{id}: {}", e.message())))?;
+    let Ok(entry) = tree.get_path(Path::new(path)) else {
+        return Ok(None);
+    };
+    match repo.find_blob(entry.id()) {
+        Ok(blob) => Ok(Some(blob.content().to_vec())),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Which commits a history scan covers.
 #[derive(Debug, Clone)]
 pub enum Selection {
