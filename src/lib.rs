@@ -14,7 +14,8 @@
 //!                                  verify: finding, rules, sources
 //! census                           census: outcome, finding, rules
 //! baseline, scrub                  baseline: census, outcome, finding
-//!                                  scrub: census, finding, engine, outcome, sources
+//!                                  scrub: census, finding, engine, outcome, sources,
+//!                                  repotext
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
 //!                                  finding, suppress, outcome   rules, sources, verify
 //!                                  exit_code: outcome, finding  hook: sources

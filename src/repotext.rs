@@ -147,6 +147,19 @@ pub fn path_bytes(text: &str) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// The path a [`path_text`] stands for (on platforms whose paths are not bytes, the text read lossily).
+pub fn path_buf(text: &str) -> std::path::PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&path_bytes(text)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::path::PathBuf::from(String::from_utf8_lossy(&path_bytes(text)).into_owned())
+    }
+}
+
 /// The byte two hex digits at the start of `digits` stand for.
 fn hex_byte(digits: &[u8]) -> Option<u8> {
     let digits = std::str::from_utf8(digits.get(..2)?).ok()?;

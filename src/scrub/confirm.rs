@@ -116,14 +116,14 @@ impl<'a> Repository<'a> {
         if let Some(g) = &f.git {
             return git::content_at(&self.repo, &g.commit, &f.path).map_err(|e| e.to_string());
         }
-        let rel = Path::new(&f.path);
+        let rel = crate::repotext::path_buf(&f.path);
         let inside = rel
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
         if !inside {
             return Err("its path leaves the repository".into());
         }
-        match std::fs::read(self.root.join(rel)) {
+        match std::fs::read(self.root.join(&rel)) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("reading it: {e}")),

@@ -116,7 +116,9 @@ impl Plan {
         write_private(&dir.join("replacements.txt"), &self.replace_text())?;
         write_private(&dir.join("messages.txt"), &self.replace_message())?;
         let paths = dir.join("paths.txt");
-        let text: String = self.paths.iter().map(|p| format!("{p}\n")).collect();
+        let text: Vec<u8> = (self.paths.iter())
+            .flat_map(|p| [&*crate::repotext::path_bytes(p), b"\n"].concat())
+            .collect();
         std::fs::write(&paths, text).map_err(|e| io(&paths, e))?;
         let book = dir.join("RUNBOOK.md");
         std::fs::write(&book, &self.runbook).map_err(|e| io(&book, e))

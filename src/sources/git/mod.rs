@@ -282,7 +282,8 @@ impl Reader {
     }
 }
 
-/// What commit `commit` (a full or abbreviated id) of `repo` holds at `path`: the file's bytes, or for
+/// What commit `commit` (a full or abbreviated id) of `repo` holds at `path` (a report's path text, which
+/// [`crate::repotext::path_bytes`] turns back into the path's bytes): the file's bytes, or for
 /// [`COMMIT_MESSAGE_PATH`] the commit's message, as a history scan reads them; `None` when the commit
 /// has no file there.
 pub fn content_at(repo: &Repository, commit: &str, path: &str) -> Result<Option<Vec<u8>>> {
@@ -293,7 +294,7 @@ pub fn content_at(repo: &Repository, commit: &str, path: &str) -> Result<Option<
         return Ok(Some(commit.message_bytes().to_vec()));
     }
     let tree = (commit.tree()).map_err(|e| Error::Git(format!("{id}: {}", e.message())))?;
-    let Ok(entry) = tree.get_path(Path::new(path)) else {
+    let Ok(entry) = tree.get_path(&crate::repotext::path_buf(path)) else {
         return Ok(None);
     };
     match repo.find_blob(entry.id()) {
