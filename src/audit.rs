@@ -66,11 +66,12 @@ pub fn select(repositories: Vec<String>, shard: Option<Shard>) -> Vec<String> {
 }
 
 /// The outcome recorded for a repository that could not be scanned at all (not a repository, a bad
-/// config): no findings and one error, so the run exits 2 and the other repositories' records stand.
-pub fn failed(repository: &str, message: String) -> ScanOutcome {
+/// config): no findings and one error at the repository's root (`.`), so the run exits 2 and the other
+/// repositories' records stand.
+pub fn failed(message: String) -> ScanOutcome {
     let mut outcome = ScanOutcome::default();
     outcome.errors.push(ScanError {
-        path: repository.to_string(),
+        path: ".".to_string(),
         message,
     });
     outcome.stats.errors = 1;

@@ -25,7 +25,7 @@ impl std::fmt::Debug for FormatArg {
 }
 
 /// `--format`: the names (and one-line descriptions) of [`report::FORMATS`].
-fn format_parser() -> impl TypedValueParser<Value = FormatArg> {
+pub fn format_parser() -> impl TypedValueParser<Value = FormatArg> {
     let values = report::FORMATS
         .iter()
         .map(|f| PossibleValue::new(f.name()).help(f.about()));

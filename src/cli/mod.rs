@@ -4,9 +4,11 @@
 //! stderr.
 
 mod args;
+mod audit;
 mod baseline;
 mod completions;
 mod hook;
+mod merge;
 mod rules;
 mod scan;
 mod scrub;
@@ -51,6 +53,10 @@ enum Command {
     Baseline(Box<baseline::BaselineArgs>),
     /// Write a plan for `git filter-repo` that removes the secrets found from history, and a runbook.
     ScrubPlan(Box<scrub::ScrubArgs>),
+    /// Audit the history of many repositories (a list, a shard of it) into JSON Lines.
+    Audit(Box<audit::AuditArgs>),
+    /// Combine saved JSON reports and audit JSON Lines into one report and census.
+    Merge(merge::MergeArgs),
     /// List or check rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -80,6 +86,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Scan(cmd) => scan::run(*cmd),
         Command::Baseline(args) => baseline::run(*args),
         Command::ScrubPlan(args) => scrub::run(*args),
+        Command::Audit(args) => audit::run(*args),
+        Command::Merge(args) => merge::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
         Command::Verifiers { format } => verify::list(format),

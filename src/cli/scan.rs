@@ -17,7 +17,7 @@ use keyhound::engine::Engine;
 use keyhound::exit_code::ExitCode as Outcome;
 use keyhound::finding::Fingerprints;
 use keyhound::outcome::ScanOutcome;
-use keyhound::report::{summary, ReportContext, VersionControl};
+use keyhound::report::{summary, Report, ReportContext, VersionControl};
 use keyhound::scan::git::{GitProgress, GitScanOptions};
 use keyhound::scan::Scanner;
 use keyhound::sources::git::Selection;
@@ -424,22 +424,7 @@ fn finish(
         },
         vcs,
     };
-    let report = args.format.0;
-    match &args.report_path {
-        Some(path) => write_to_file(path, |w| report.write(&outcome, &ctx, w))?,
-        None => {
-            let mut w = BufWriter::new(std::io::stdout().lock());
-            match report
-                .write(&outcome, &ctx, &mut w)
-                .and_then(|()| w.flush())
-            {
-                // The reader went away (`| head`): the report is cut short, but the scan's result is
-                // not, so the run still exits with the code it earned.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                other => other?,
-            }
-        }
-    }
+    write_report(args.format.0, &outcome, &ctx, args.report_path.as_deref())?;
     args.verify
         .print_poc(&outcome.findings, args.show_secrets)?;
     if !args.scanning.quiet {
@@ -451,6 +436,25 @@ fn finish(
     }
     let status = Outcome::of_outcome_under(&outcome, fail_on).status(args.exit_code);
     Ok(ExitCode::from(status))
+}
+
+/// Writes `outcome` as `report` to `path`, or to stdout when there is none.
+pub(super) fn write_report(
+    report: &dyn Report,
+    outcome: &ScanOutcome,
+    ctx: &ReportContext<'_>,
+    path: Option<&Path>,
+) -> Result<()> {
+    if let Some(path) = path {
+        return write_to_file(path, |w| report.write(outcome, ctx, w));
+    }
+    let mut w = BufWriter::new(std::io::stdout().lock());
+    match report.write(outcome, ctx, &mut w).and_then(|()| w.flush()) {
+        // The reader went away (`| head`): the report is cut short, but the scan's result is not, so
+        // the run still exits with the code it earned.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Creates `path` and writes it through a buffer, naming the file in any error.
