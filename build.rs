@@ -137,6 +137,7 @@ fn emit(out: &mut String, file: &str, line: usize, rule: RuleSyntax) {
         path,
         multiline,
         confidence,
+        test_confidence,
         checksum,
         tags,
         allowlist,
@@ -155,10 +156,15 @@ fn emit(out: &mut String, file: &str, line: usize, rule: RuleSyntax) {
         paths,
         matches,
     } = allowlist;
-    let confidence = match confidence {
-        Confidence::Low => "Low",
-        Confidence::Medium => "Medium",
-        Confidence::High => "High",
+    let name_of = |c: Confidence| match c {
+        Confidence::Low => "Confidence::Low",
+        Confidence::Medium => "Confidence::Medium",
+        Confidence::High => "Confidence::High",
+    };
+    let confidence = name_of(confidence);
+    let test_confidence = match test_confidence {
+        Some(c) => format!("Some({})", name_of(c)),
+        None => "None".into(),
     };
     let requires: Vec<(String, usize)> = requires
         .map(|r| {
@@ -174,7 +180,8 @@ fn emit(out: &mut String, file: &str, line: usize, rule: RuleSyntax) {
         "StaticRule {{ file: {file:?}, line: {line}, id: {id:?}, name: {name:?}, \
          description: {description:?}, regex: {regex:?}, secret_group: {secret_group:?}, \
          keywords: {keywords}, min_entropy: {min_entropy:?}, min_randomness: {min_randomness:?}, \
-         path: {path:?}, multiline: {multiline}, confidence: Confidence::{confidence}, \
+         path: {path:?}, multiline: {multiline}, confidence: {confidence}, \
+         test_confidence: {test_confidence}, \
          checksum: {checksum:?}, tags: {tags}, allowlist: [{regexes}, {stopwords}, {paths}, {matches}], \
          references: {references}, examples: {examples}, negative_examples: {negative_examples}, \
          example_path: {example_path:?}, context_lines: {context_lines}, also_match: {also_match}, \

@@ -201,3 +201,140 @@ fn look_alikes_stay_quiet_and_checksummed_tokens_are_never_placeholders() {
         run.stdout()
     );
 }
+
+/// The config-file shapes a second look found missed (a synthetic evaluation set of leaked config files):
+/// unquoted .env groups, command lines, SQL, login calls, Go DSNs, Gradle and C literals.
+#[test]
+fn command_lines_sql_calls_and_bare_groups_are_credentials() {
+    let dir = TestDir::new();
+    let pw = |seed| random_token(seed, 14, ALNUM);
+    let (p1, p2, p3, p4, p5, p6, p7) = (
+        pw(820),
+        pw(821),
+        pw(822),
+        pw(823),
+        pw(824),
+        pw(825),
+        pw(826),
+    );
+    dir.write(
+        "deploy/.env",
+        "DB_HOST=db.internal\nDB_USERNAME=forge\nDB_PASSWORD=forge2024\n",
+    );
+    dir.write(
+        "scripts/backup.sh",
+        format!(
+            "mysqldump -uroot -p{p1} --all-databases > all.sql\nsshpass -p '{p2}' scp all.sql deploy@10.0.0.5:/srv/\n\
+             mysql -u root -p\"$MYSQL_ROOT_PASSWORD\" -e 'select 1'\n"
+        ),
+    );
+    dir.write(
+        "db/init.sql",
+        format!("CREATE USER 'app'@'%' IDENTIFIED BY '{p3}';\nCREATE TABLE t (password varchar(255));\n"),
+    );
+    dir.write(
+        "inc/db.php",
+        format!("<?php\n$link = mysqli_connect(\"localhost\", \"root\", \"{p4}\", \"blog\");\n"),
+    );
+    dir.write(
+        "cmd/main.go",
+        format!("db, err := sql.Open(\"mysql\", \"app:{p5}@tcp(127.0.0.1:3306)/shop\")\n"),
+    );
+    dir.write(
+        "app/build.gradle",
+        format!("signingConfigs {{\n  release {{\n    storePassword \"{p6}\"\n  }}\n  debug {{\n    storePassword \"android\"\n  }}\n}}\n"),
+    );
+    dir.write("fw/secrets.h", format!("#define WIFI_PASSWORD \"{p7}\"\n"));
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    assert_eq!(
+        sorted(&run),
+        vec![
+            "app/build.gradle:3 generic-password",
+            "cmd/main.go:1 mysql-go-dsn-password",
+            "db/init.sql:1 sql-password-literal",
+            "deploy/.env:3 credential-group-config",
+            "fw/secrets.h:1 generic-password",
+            "inc/db.php:2 password-argument",
+            "scripts/backup.sh:1 command-line-password",
+            "scripts/backup.sh:2 command-line-password",
+        ],
+        "{}",
+        run.stdout()
+    );
+}
+
+/// Every way a config file points at a value held elsewhere is a reference, whatever the rule.
+#[test]
+fn references_in_every_style_are_not_secrets() {
+    let dir = TestDir::new();
+    dir.write(
+        "config/app.yml",
+        "db_password: $(DB_PASSWORD)\nsmtp_password: \"#{SmtpPassword}\"\nmq_password: \"@MQ_PASSWORD@\"\n\
+         svc_password: \"__SVC_PASSWORD__\"\nwin_password: \"%SVC_PASSWORD%\"\nps_password: $env:SVC_PASSWORD\n\
+         vault_password: !vault |\nhass_password: !secret mqtt_password\nbackup_password: *default_password\n\
+         jasypt_password: \"ENC(Jd8s2KqL9xWm4Vt7RzPb)\"\ncloud_password: '{cipher}AQBkd92jfhs8Lq'\n\
+         ldap_password: \"vault:secret/data/ldap#password\"\npassword_hash_algorithm: argon2\n",
+    );
+    dir.write(
+        "NuGet.Config",
+        "<packageSourceCredentials><Feed>\n<add key=\"ClearTextPassword\" value=\"%NUGET_PAT%\" />\n</Feed></packageSourceCredentials>\n",
+    );
+    dir.write(".env", "PASSWORD_RESET_URL=https://acme.io/account/reset\nLDAP_PASSWORD=\"$(cat /run/secrets/ldap)\"\n");
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    assert_eq!(sorted(&run), Vec::<String>::new(), "{}", run.stdout());
+}
+
+/// A rule's `test_confidence` lowers, never drops, what is found in tests or marked fake.
+#[test]
+fn test_data_is_reported_at_the_rules_test_confidence() {
+    let dir = TestDir::new();
+    let pw = random_token(830, 16, ALNUM);
+    let line = format!("DATABASE_URL=postgres://app:{pw}@db.internal:5432/app\n");
+    dir.write("src/app.env", &line);
+    dir.write("tests/fixtures/app.env", &line);
+    dir.write(
+        "src/fake.env",
+        "DATABASE_URL=postgres://app:fake-db-pass-7@db.internal:5432/app\n",
+    );
+    let run = dir.cmd(&["scan", "dir", ".", "--format", "json"]).run();
+    let doc = run.json();
+    let mut got: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["confidence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("src/app.env", "high"),
+        ("src/fake.env", "low"),
+        ("tests/fixtures/app.env", "low"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(p, c)| (p.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(got, want, "{}", run.stdout());
+    let high = dir
+        .cmd(&[
+            "scan",
+            "dir",
+            ".",
+            "--format",
+            "json",
+            "--min-confidence",
+            "medium",
+        ])
+        .run();
+    assert_eq!(
+        sorted(&high),
+        vec!["src/app.env:1 postgres-connection-uri"],
+        "{}",
+        high.stdout()
+    );
+}

@@ -1842,6 +1842,51 @@ def config_leak_files(g):
     files.append(("ops/%s/tokens.env" % svc, "GITHUB_TOKEN=%s\nDATABASE_URL=postgres://app:%s@%s:5432/app\n" % (
         P_("vcs", "github-pat", "ghp_" + body + crc32_b62(body), "GITHUB_TOKEN"),
         P_("database", "postgres-url-password", g.s(ALNUM, 6) + "todo" + g.s(ALNUM, 8), "DATABASE_URL"), host())))
+    # passwords on command lines, in SQL and as call arguments; Go DSNs, Gradle and C literals
+    files.append(("scripts/%s_backup.sh" % svc, "\n".join([
+        "#!/bin/bash", "set -euo pipefail",
+        "mysqldump -u%s -p%s --all-databases > /backup/all.sql" % (user(), P_("password", "command-line", weak_password(g), "-p")),
+        "sshpass -p '%s' scp /backup/all.sql deploy@%s:/srv/" % (P_("password", "command-line", punctuated_password(g, avoid="\"'\\`$ "), "sshpass"), host()),
+        "curl -u admin:%s https://jenkins.acme.io/job/deploy/build" % P_("password", "command-line", g.password(12, 20), "curl -u"),
+        "mysql -u root -p\"$MYSQL_ROOT_PASSWORD\" -e 'show databases'",
+        "sqlcmd -S %%DB_SERVER%% -U %%DB_USER%% -P %s -i schema.sql" % Dm("placeholder", "windows-variable", "%DB_PASSWORD%", "-P"),
+        "echo \"$REGISTRY_PASSWORD\" | docker login -u ci --password-stdin registry.acme.io", ""])))
+    files.append(("db/init/01-users.sql", "\n".join([
+        "CREATE USER '%s'@'%%' IDENTIFIED BY '%s';" % (user(), P_("password", "sql-password", weak_password(g), "IDENTIFIED BY")),
+        "ALTER USER postgres WITH PASSWORD '%s';" % P_("password", "sql-password", g.password(12, 20), "WITH PASSWORD"),
+        "CREATE TABLE accounts (id serial PRIMARY KEY, email text, password varchar(255));", ""])))
+    files.append(("%s/inc/db.php" % svc, "\n".join([
+        "<?php",
+        "$link = mysqli_connect(\"%s\", \"%s\", \"%s\", \"%s\");" % (host(), user(), P_("password", "password-argument", weak_password(g), "mysqli_connect"), svc),
+        "$other = mysqli_connect($host, $user, getenv('DB_PASSWORD'), $db);", ""])))
+    files.append(("%s/mailer.py" % svc, "\n".join([
+        "import smtplib", "server = smtplib.SMTP('smtp.gmail.com', 587)",
+        "server.login(\"alerts@acme.io\", \"%s\")" % P_("password", "password-argument", g.password(12, 20), "login"), ""])))
+    files.append(("cmd/%s/main.go" % svc, "\n".join([
+        "package main", "", "func open() (*sql.DB, error) {",
+        "\treturn sql.Open(\"mysql\", \"%s:%s@tcp(%s:3306)/%s\")" % (user(), P_("database", "mysql-go-dsn", g.password(12, 20), "dsn"), host(), svc),
+        "}", ""])))
+    files.append(("android/app/build.gradle", "\n".join([
+        "android {", "    signingConfigs {", "        release {", "            storeFile file(\"release.jks\")",
+        "            storePassword \"%s\"" % P_("password", "weak-password", weak_password(g), "storePassword"),
+        "            keyAlias \"upload\"", "        }", "        debug {",
+        "            storePassword \"%s\"" % Dm("placeholder", "local-default", "android", "storePassword"),
+        "        }", "    }", "}", ""])))
+    files.append(("firmware/%s/secrets.h" % svc, "\n".join([
+        "#define WIFI_SSID \"AcmeOffice\"",
+        "#define WIFI_PASSWORD \"%s\"" % P_("password", "weak-password", weak_password(g), "WIFI_PASSWORD"),
+        "#define PASSWORD_MAX_LEN 64", ""])))
+    files.append(("deploy/%s.env" % svc, "\n".join([
+        "DB_HOST=%s" % Nm("db-host", host(), "DB_HOST"), "DB_USER=%s" % Nm("db-user", user(), "DB_USER"),
+        "DB_PASSWORD=%s" % P_("password", "credential-group", weak_password(g), "DB_PASSWORD"),
+        "PASSWORD_RESET_URL=%s" % Dm("identifier", "setting-about-password", "https://acme.io/account/reset", "PASSWORD_RESET_URL"), ""])))
+    files.append(("config/%s-refs.yml" % svc, "\n".join([
+        "db_password: %s" % Dm("placeholder", "variable-reference", "$(DB_PASSWORD)", "db_password"),
+        "smtp_password: \"%s\"" % Dm("placeholder", "variable-reference", "#{SmtpPassword}", "smtp_password"),
+        "ldap_password: \"%s\"" % Dm("placeholder", "variable-reference", "__LDAP_PASSWORD__", "ldap_password"),
+        "mq_password: \"%s\"" % Dm("placeholder", "encrypted-value", "ENC(%s)" % g.b64(18), "mq_password"),
+        "api_password: !secret api_password",
+        "password_hash_algorithm: %s" % Dm("identifier", "setting-about-password", "argon2", "password_hash_algorithm"), ""])))
     # look-alikes
     files.append(("config/locales/%s.yml" % g.pick(["de", "fr", "es"]), "\n".join([
         "de:", "  devise:", "    password: %s" % Dm("i18n", "label", g.pick(["Passwort", "Kennwort", "Contrasena"]), "password"),

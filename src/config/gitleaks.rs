@@ -210,6 +210,7 @@ fn convert_rule(rule: GitleaksRule, warnings: &mut Vec<String>) -> Result<RuleSy
         path: rule.path.as_deref().map(go_regex_to_rust),
         multiline: false,
         confidence: Confidence::Medium,
+        test_confidence: None,
         checksum: None,
         tags: rule.tags,
         allowlist,

@@ -1,7 +1,10 @@
 //! Recognising values that are obviously not secrets: placeholders, templates, variable references and
 //! degenerate strings (checked on every rule's captured secret), and, for generic rules only, values
 //! that are something else: code, identifiers, numbers, paths ([`not_a_secret_value`]). The gates in
-//! [`super::gate`] call these and say which one dropped a value.
+//! [`super::gate`] call these and say which one dropped a value. Test data is recognised here too
+//! ([`confidence_at`]): reported, at the lower confidence a rule may give it.
+
+use crate::rules::{is_test_path, Confidence, Rule};
 
 /// Words (lowercase) that mark a documentation or template value. They count only as words of the value
 /// (see [`contains_word`]): `Todo` inside a random token (`…HtutoDoiS…`) is chance, not a marker.
@@ -50,11 +53,12 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
-    // `<TOKEN>`, `<your key here>`: a name in angle brackets (a generated key may hold `<` and `>` too)
+    // `<TOKEN>`, `<your key here>`: a name in angle brackets. A generated key may hold `<` and `>` too,
+    // and chance puts a few letters between them (`…$>k#YWyz<re>s6w`): a name has four letters or more.
     if let Some(open) = memchr::memchr(b'<', &lower) {
         if let Some(len) = memchr::memchr(b'>', &lower[open..]) {
             let inside = &lower[open + 1..open + len];
-            if !inside.is_empty()
+            if inside.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 4
                 && inside
                     .iter()
                     .all(|b| b.is_ascii_alphanumeric() || b" _-.:".contains(b))
@@ -67,6 +71,25 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     false
+}
+
+/// Words that mark a value as test data, matched as words.
+const TEST_MARKERS: &[&str] = &["test", "fake", "mock", "dummy", "sample", "example"];
+
+/// True when `value` says it is test data: `test`, `fake`, `mock`, `dummy`, `sample` or `example` as a
+/// word of it (`fake-db-pass-1`, `TestSource-Password`).
+pub fn says_test(value: &[u8]) -> bool {
+    TEST_MARKERS.iter().any(|w| contains_word(value, w))
+}
+
+/// The confidence of `rule`'s match of `secret` found at `path`: the rule's `test_confidence` where the
+/// match is test data (a test or fixture path, or a value that says it is fake), else its confidence.
+/// Test data stays reported; the reader sees that it is less likely to be live.
+pub fn confidence_at(rule: &Rule, path: &str, secret: &[u8]) -> Confidence {
+    match rule.test_confidence {
+        Some(test) if is_test_path(path) || says_test(secret) => test,
+        _ => rule.confidence,
+    }
 }
 
 /// True when `word` (lowercase letters) occurs in `text` as a word, by case-insensitive comparison: in
@@ -509,6 +532,7 @@ mod tests {
             "ghp_R7tX2mQ9vLk4Wz8NpB3cYs6DfHa1JuE5gKo0",
             "hunter2hunter3",
             "Zq8#mK2!pL9v",
+            "UZC;-@)~Jp#KdL~^hKhlVTo.#5J|eh(IRSFJ!HiD0W8u}063C6$>k#YWyz<re>s6w",
         ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
@@ -560,6 +584,44 @@ mod tests {
         ] {
             assert!(!not_secret(v), "{v}");
         }
+    }
+
+    #[test]
+    fn test_data_gets_the_rules_test_confidence() {
+        let text =
+            "[[rule]]\nid = \"t\"\nname = \"t\"\nregex = '(k_[a-z0-9]+)'\nkeywords = [\"k_\"]\n\
+                    test_confidence = \"low\"\n";
+        let set = crate::rules::RuleSet::from_sources([("t.toml", text)]).unwrap();
+        let rule = &set.rules()[0];
+        assert_eq!(
+            confidence_at(rule, "src/app.py", b"k_q8z2m"),
+            Confidence::High
+        );
+        for path in [
+            "tests/app.py",
+            "pkg/testdata/a.env",
+            "src/app_test.go",
+            "web/a.spec.ts",
+        ] {
+            assert_eq!(
+                confidence_at(rule, path, b"k_q8z2m"),
+                Confidence::Low,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            confidence_at(rule, "src/app.py", b"k_fake_1"),
+            Confidence::Low
+        );
+        let plain = crate::rules::RuleSet::from_sources([(
+            "t.toml",
+            text.replace("test_confidence = \"low\"\n", "").as_str(),
+        )])
+        .unwrap();
+        assert_eq!(
+            confidence_at(&plain.rules()[0], "tests/app.py", b"k_fake_1"),
+            Confidence::High
+        );
     }
 
     #[test]

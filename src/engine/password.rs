@@ -65,9 +65,6 @@ pub const LOCAL_DEFAULTS: &[&str] = &[
     "empty",
 ];
 
-/// Words that mark a value as test data, matched as words.
-const TEST_MARKERS: &[&str] = &["test", "fake", "mock", "dummy", "sample", "example"];
-
 /// Why a password field's value is not reported as a weak password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotAPassword {
@@ -108,13 +105,10 @@ pub fn not_a_password(value: &[u8]) -> Option<NotAPassword> {
     if LOCAL_DEFAULTS.iter().any(|d| d.eq_ignore_ascii_case(s)) {
         return Some(NotAPassword::LocalDefault);
     }
-    if s.bytes().any(|b| b"(){}[]".contains(&b)) {
+    if is_code(s) {
         return Some(NotAPassword::Code);
     }
-    if TEST_MARKERS
-        .iter()
-        .any(|w| super::filter::contains_word(value, w))
-    {
+    if super::filter::says_test(value) {
         return Some(NotAPassword::TestValue);
     }
     if s.bytes()
@@ -129,6 +123,14 @@ pub fn not_a_password(value: &[u8]) -> Option<NotAPassword> {
         return Some(NotAPassword::Name);
     }
     None
+}
+
+/// Code: brackets that open and close in pairs (`form[password]`, `getPass()`, `{{ pw }}`). A generated
+/// password's punctuation rarely balances (`vhb2}QN,?FTs`).
+fn is_code(s: &str) -> bool {
+    let count = |c: char| s.matches(c).count();
+    let pairs = [('(', ')'), ('[', ']'), ('{', '}')];
+    pairs.iter().any(|&(o, _)| count(o) > 0) && pairs.iter().all(|&(o, c)| count(o) == count(c))
 }
 
 /// Identifiers and labels: letters only, either one capitalised word (`Password`), camel case with humps
@@ -221,6 +223,8 @@ mod tests {
             "qwerty12",
             "P@ssw0rd",
             "s3cr3t-pa55",
+            "vhb2}QN,?FTs",
+            "x)Lm9#q(T4w]",
         ] {
             assert_eq!(not_a_password(v.as_bytes()), None, "{v}");
         }

@@ -69,6 +69,7 @@ pub(crate) struct StaticRule {
     pub path: Option<&'static str>,
     pub multiline: bool,
     pub confidence: Confidence,
+    pub test_confidence: Option<Confidence>,
     pub checksum: Option<&'static str>,
     pub tags: &'static [&'static str],
     pub allowlist: [&'static [&'static str]; 4],
@@ -104,6 +105,7 @@ impl StaticRule {
             path: self.path.map(Into::into),
             multiline: self.multiline,
             confidence: self.confidence,
+            test_confidence: self.test_confidence,
             checksum: self.checksum.map(Into::into),
             tags: strings(self.tags),
             allowlist: AllowlistSyntax {

@@ -163,6 +163,9 @@ pub struct Rule {
     pub description: Option<String>,
     /// How sure a match is.
     pub confidence: Confidence,
+    /// How sure a match is where it is test data (a test or fixture path, a value marked fake); lower
+    /// than `confidence`. See [`Rule::confidence_at`].
+    pub test_confidence: Option<Confidence>,
     /// Prefilter literals (as written; matched case-insensitively).
     pub keywords: Vec<String>,
     /// Entropy gate on the secret.
@@ -277,6 +280,44 @@ impl Rule {
             && !self.allowlist.allows_path(path)
             && !(self.confidence < Confidence::High && is_template_path(path))
     }
+}
+
+/// True for files where values are test data by convention: test, spec and fixture directories
+/// (`tests/`, `t/`, `__tests__/`, `spec/`, `fixtures/`, `testdata/`, `mocks/`) and test files by name
+/// (`x_test.go`, `x.test.ts`, `x.spec.js`, `test_x.py`, `XTest.java`, `XTests.cs`).
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let dirs = [
+        "t",
+        "test",
+        "tests",
+        "testing",
+        "testdata",
+        "test_data",
+        "test-data",
+        "__tests__",
+        "__mocks__",
+        "spec",
+        "specs",
+        "fixture",
+        "fixtures",
+        "mock",
+        "mocks",
+        "stubs",
+    ];
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let name = parts.pop().unwrap_or("");
+    if parts.iter().any(|d| dirs.contains(d)) {
+        return true;
+    }
+    let original = path.rsplit('/').next().unwrap_or(path);
+    let stem = original.split('.').next().unwrap_or(original);
+    name.starts_with("test_")
+        || ["_test.", ".test.", ".spec."]
+            .iter()
+            .any(|m| name.contains(m))
+        || stem.ends_with("Test")
+        || stem.ends_with("Tests")
 }
 
 /// True for files that by convention hold templates: `.env.example`, `config.sample.yml`, `x.template`.
@@ -556,6 +597,13 @@ fn check_syntax(syntax: &RuleSyntax) -> std::result::Result<(), String> {
             "keyword `{kw}` is shorter than 2 characters and would select the rule almost everywhere"
         ));
     }
+    if let Some(t) = syntax.test_confidence.filter(|t| *t >= syntax.confidence) {
+        return Err(format!(
+            "test_confidence `{}` must be lower than confidence `{}`",
+            t.as_str(),
+            syntax.confidence.as_str()
+        ));
+    }
     if let Some(e) = syntax.min_entropy.filter(|e| !(0.0..=8.0).contains(e)) {
         return Err(format!("min_entropy {e} is outside 0..=8 bits per byte"));
     }
@@ -586,6 +634,10 @@ fn bound_text(mut syntax: RuleSyntax) -> RuleSyntax {
         repotext::bound_in_place(d, repotext::MAX_TEXT);
     }
     syntax
+}
+
+fn owned(texts: Vec<String>) -> Vec<Cow<'static, str>> {
+    texts.into_iter().map(Cow::Owned).collect()
 }
 
 fn build_rule(syntax: RuleSyntax, origin: RuleOrigin, when: When) -> Result<Rule> {
@@ -634,6 +686,7 @@ fn build_rule(syntax: RuleSyntax, origin: RuleOrigin, when: When) -> Result<Rule
         name: syntax.name,
         description: syntax.description,
         confidence: syntax.confidence,
+        test_confidence: syntax.test_confidence,
         keywords: syntax.keywords,
         min_entropy: syntax.min_entropy,
         min_randomness: syntax.min_randomness,
@@ -641,12 +694,8 @@ fn build_rule(syntax: RuleSyntax, origin: RuleOrigin, when: When) -> Result<Rule
         checksum,
         weak_password: syntax.tags.iter().any(|t| t == "weak-password"),
         references: syntax.references,
-        examples: syntax.examples.into_iter().map(Cow::Owned).collect(),
-        negative_examples: syntax
-            .negative_examples
-            .into_iter()
-            .map(Cow::Owned)
-            .collect(),
+        examples: owned(syntax.examples),
+        negative_examples: owned(syntax.negative_examples),
         example_path: syntax.example_path,
         context_lines: syntax.context_lines.min(20),
         also_match,

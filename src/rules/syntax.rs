@@ -134,6 +134,10 @@ pub struct RuleSyntax {
     /// How sure a match is.
     #[serde(default)]
     pub confidence: Confidence,
+    /// The lower confidence of a match that is test data: found at a test or fixture path, or with a
+    /// value that says it is fake (`fake`, `mock`, `dummy`, `test` as a word). Still reported.
+    #[serde(default)]
+    pub test_confidence: Option<Confidence>,
     /// An offline structure check the secret must pass (see [`crate::engine::checksum`]).
     #[serde(default)]
     pub checksum: Option<String>,

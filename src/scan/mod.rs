@@ -16,7 +16,7 @@ use git2::Oid;
 use crate::census;
 use crate::engine::overlap::{self, Contender};
 use crate::engine::text::{self, BinaryText};
-use crate::engine::{locate, window, Engine, RawMatch, Scratch};
+use crate::engine::{filter, locate, window, Engine, RawMatch, Scratch};
 use crate::error::Result;
 use crate::finding::{excerpt, redact, Finding, Fingerprints, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
@@ -372,7 +372,12 @@ impl Scanner {
         commit: Option<InCommit<'_>>,
         stats: &mut ScanStats,
     ) -> Option<Finding> {
-        if !self.engine.rule(finding.rule_index).applies_at(path) {
+        let rule = self.engine.rule(finding.rule_index);
+        if !rule.applies_at(path) {
+            return None;
+        }
+        finding.confidence = filter::confidence_at(rule, path, &finding.secret_bytes);
+        if finding.confidence < self.options.min_confidence {
             return None;
         }
         let fp =
