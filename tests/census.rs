@@ -182,3 +182,64 @@ fn the_rules_readme_rotation_column_is_the_rule_data() {
         "rules/README.md's \"Where to rotate it\" differs from rules/rotate/providers.toml"
     );
 }
+
+/// The census entries of a JSON report whose rules report a file by its path.
+fn file_secrets(doc: &serde_json::Value) -> Vec<Vec<String>> {
+    (doc["secrets"].as_array().unwrap().iter())
+        .filter(|s| s["redacted"] == "(the file itself)")
+        .map(|s| {
+            (s["locations"].as_array().unwrap().iter())
+                .map(|l| l["path"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_key_store_moved_in_history_or_copied_is_one_secret() {
+    let mut repo = TestRepo::new();
+    let store = format!(
+        "not really pkcs12 {}\n",
+        random_token(4301, 40, crate::util::ALNUM)
+    );
+    repo.commit(&[("deploy/release.p12", Some(&store))], "key store");
+    repo.commit(
+        &[
+            ("deploy/release.p12", None),
+            ("signing/release.p12", Some(&store)),
+        ],
+        "move it",
+    );
+    repo.commit(&[("other/debug.p12", Some("another store\n"))], "another");
+    let run = repo.dir.cmd(&["scan", "git", ".", "-f", "json"]).run();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let mut stores = file_secrets(&run.json());
+    stores.sort();
+    assert_eq!(
+        stores,
+        [
+            vec![
+                "deploy/release.p12".to_string(),
+                "signing/release.p12".to_string()
+            ],
+            vec!["other/debug.p12".to_string()],
+        ],
+        "the moved store is one secret at both paths; another store is another"
+    );
+
+    // a working tree with two copies of one store and a different one: two secrets
+    let dir = TestDir::new();
+    dir.write("a/release.p12", &store);
+    dir.write("b/copy.p12", &store);
+    dir.write("c/debug.p12", "another store\n");
+    let run = dir.cmd(&["scan", "dir", ".", "-f", "json"]).run();
+    let mut stores = file_secrets(&run.json());
+    stores.sort();
+    assert_eq!(
+        stores,
+        [
+            vec!["a/release.p12".to_string(), "b/copy.p12".to_string()],
+            vec!["c/debug.p12".to_string()],
+        ]
+    );
+}

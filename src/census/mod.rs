@@ -28,7 +28,23 @@ pub fn secret_id(f: &Finding) -> String {
     }
 }
 
-/// [`secret_id`] computed under `scheme`.
+/// The identity of a file that is a secret itself (a key store: a rule that matches by path), from its
+/// content's id (the git blob id of its bytes) instead of its path: the same key store at two paths, or
+/// moved in history, is one secret. The scanner gives it to such findings wherever it knows the content.
+pub fn file_identity(rule_id: &str, content_id: &[u8], scheme: &Fingerprints) -> String {
+    let family = rotation::provider(rule_id)
+        .map(|p| p.name.as_str())
+        .unwrap_or(rule_id);
+    scheme.digest(&[
+        b"keyhound-secret-v1",
+        family.as_bytes(),
+        b"file",
+        content_id,
+    ])
+}
+
+/// [`secret_id`] computed under `scheme` (for a file that is a secret itself, by its path: the scanner
+/// replaces that with [`file_identity`] where it knows the file's content).
 pub fn identity(f: &Finding, scheme: &Fingerprints) -> String {
     let family = rotation::provider(&f.rule_id)
         .map(|p| p.name.as_str())

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use git2::Oid;
 
 use super::{resolve_overlaps, Occurrences, Scanner};
+use crate::census;
 use crate::finding::{Finding, GitProvenance};
 use crate::outcome::{ScanOutcome, ScanStats};
 use crate::sources::git::{Changes, History, Introduction, Selection};
@@ -121,7 +122,15 @@ impl Scanner {
                         let stats = &mut outcome.stats;
                         placed.extend(self.place_in(f.clone(), path, commit, stats));
                     } else {
-                        placed.push(f.clone()); // a path rule's finding, placed at this path already
+                        // a path rule's finding, placed at this path already; the file is the
+                        // secret, so its content (this blob) is its identity, wherever it moves
+                        let mut f = f.clone();
+                        f.secret_id = census::file_identity(
+                            &f.rule_id,
+                            oid.as_bytes(),
+                            &self.options.fingerprints,
+                        );
+                        placed.push(f);
                     }
                 }
                 resolve_overlaps(&mut placed);

@@ -630,6 +630,25 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Gives the findings from `first` on that report a file by its path (a key store) the identity of
+    /// the file's content, `bytes` ([`census::file_identity`] of its git blob id, as history scans give
+    /// it): one key store at two paths is one secret.
+    fn identify_files(&mut self, first: usize, bytes: &[u8]) {
+        let Some(found) = self.local.findings.get_mut(first..) else {
+            return;
+        };
+        let mut content = None;
+        for f in found {
+            if self.scanner.engine.rule(f.rule_index).is_path_only() {
+                let id = *content.get_or_insert_with(|| {
+                    Oid::hash_object(git2::ObjectType::Blob, bytes).unwrap_or(Oid::ZERO_SHA1)
+                });
+                let scheme = &self.scanner.options.fingerprints;
+                f.secret_id = census::file_identity(&f.rule_id, id.as_bytes(), scheme);
+            }
+        }
+    }
+
     /// The rules that match a file by its path, for a file whose content is not scanned.
     fn path_rules(&mut self, path: &str) {
         self.matches.clear();
@@ -655,6 +674,7 @@ impl Sink for Worker<'_> {
                 self.local.stats.bytes_scanned += len;
                 self.progress.blobs.fetch_add(1, Ordering::Relaxed);
                 self.progress.bytes.fetch_add(len, Ordering::Relaxed);
+                let first = self.local.findings.len();
                 let mut text = std::mem::take(&mut self.text);
                 match text::binary_text(bytes, &mut text) {
                     None => match origin {
@@ -676,6 +696,7 @@ impl Sink for Worker<'_> {
                     }
                 }
                 self.text = text;
+                self.identify_files(first, bytes);
             }
             Item::Chunk { path, bytes, part } => self.scan_chunk(&path, bytes, part),
             Item::Skipped { origin, reason } => {
