@@ -30,7 +30,7 @@
 //! * [`sources`] yields bytes with their provenance, every scan mode behind one [`sources::Source`] trait
 //!   (directories, standard input, git history and ranges, staged changes), and knows nothing of rules;
 //!   [`sources::range`] reads `--range` the way git does; [`sources::chunk`] streams large content in
-//!   overlapping chunks.
+//!   overlapping chunks; [`sources::archive`] hands on the files inside archives, bounded.
 //! * [`engine`] runs the keyword prefilter, the regexes near keyword hits and the gates.
 //! * [`finding`] turns matches into findings with redaction and fingerprints.
 //! * [`suppress`] applies allowlists, inline markers and the ignore file.

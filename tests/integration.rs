@@ -1,6 +1,7 @@
 //! End-to-end tests of the `keyhound` binary: what a user runs, what they see, and the exit code.
 
 mod action;
+mod archives;
 mod audit;
 mod baseline;
 mod census;

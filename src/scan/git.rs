@@ -12,6 +12,7 @@ use super::{resolve_overlaps, Occurrences, Scanner};
 use crate::census;
 use crate::finding::{Finding, GitProvenance};
 use crate::outcome::{ScanOutcome, ScanStats};
+use crate::sources::archive;
 use crate::sources::git::{Changes, History, Introduction, Selection};
 use crate::suppress::InCommit;
 
@@ -110,28 +111,32 @@ impl Scanner {
                     continue;
                 }
                 let mut placed = Vec::new();
-                for f in files.iter().chain(drafts) {
+                for f in files.iter() {
                     if self.already_there(f, history, intro, &mut reads) {
                         continue;
                     }
-                    if f.path.is_empty() {
-                        let commit = history.changes.has_commits().then(|| InCommit {
-                            commit: &history.commits[intro.commit as usize].id,
-                            range: history.changes == Changes::Range,
-                        });
-                        let stats = &mut outcome.stats;
-                        placed.extend(self.place_in(f.clone(), path, commit, stats));
-                    } else {
-                        // a path rule's finding, placed at this path already; the file is the
-                        // secret, so its content (this blob) is its identity, wherever it moves
-                        let mut f = f.clone();
-                        f.secret_id = census::file_identity(
-                            &f.rule_id,
-                            oid.as_bytes(),
-                            &self.options.fingerprints,
-                        );
-                        placed.push(f);
+                    // a path rule's finding, placed at this path already; the file is the secret,
+                    // so its content (this blob) is its identity, wherever it moves
+                    let mut f = f.clone();
+                    let scheme = &self.options.fingerprints;
+                    f.secret_id = census::file_identity(&f.rule_id, oid.as_bytes(), scheme);
+                    placed.push(f);
+                }
+                for f in drafts {
+                    if self.already_there(f, history, intro, &mut reads) {
+                        continue;
                     }
+                    let commit = history.changes.has_commits().then(|| InCommit {
+                        commit: &history.commits[intro.commit as usize].id,
+                        range: history.changes == Changes::Range,
+                    });
+                    // a draft's path is empty, or an archive entry's path inside the blob
+                    let at = match f.path.as_str() {
+                        "" => path.clone(),
+                        entry => archive::join(path, entry),
+                    };
+                    let stats = &mut outcome.stats;
+                    placed.extend(self.place_in(f.clone(), &at, commit, stats));
                 }
                 resolve_overlaps(&mut placed);
                 groups.add(intro.commit, placed, every);

@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::finding::{excerpt, redact, Finding, Fingerprints, RelatedPart};
 use crate::outcome::{ScanError, ScanOutcome, ScanStats};
 use crate::rules::Confidence;
+use crate::sources::archive::{self, Expanding};
 use crate::sources::chunk::Part;
 use crate::sources::dir::Dir;
 use crate::sources::git::GitHistory;
@@ -120,8 +121,10 @@ impl Scanner {
             max_file_size: self.options.max_file_size,
             progress,
         };
-        let sinks =
-            || -> Box<dyn Sink + '_> { Box::new(Worker::new(self, &shared, &lines, progress)) };
+        let sinks = || -> Box<dyn Sink + '_> {
+            let worker = Box::new(Worker::new(self, &shared, &lines, progress));
+            Box::new(Expanding::new(worker, archive::LIMITS))
+        };
         let enumerated = source.enumerate(&how, &sinks)?;
         drop(lines);
         let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -445,23 +448,28 @@ impl Base {
 
 /// Keeps, among findings of one blob at one path, those not overlapped by a finding of strictly higher
 /// confidence, and one finding per exact span among equals (the first by rule order): one secret, one
-/// finding. The engine does this itself when it knows the path; git blobs are placed per path here.
+/// finding. The engine does this itself when it knows the path; git blobs are placed per path here
+/// (findings at different paths, an archive's entries, never compete).
 fn resolve_overlaps(findings: &mut Vec<Finding>) {
-    let contenders: Vec<Contender<(usize, usize)>> = findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| Contender {
-            span: (f.line, f.column)..(f.end_line, f.end_column),
-            rank: f.confidence as u8,
-            order: (f.rule_index, i),
-            can_beat: true,
-        })
-        .collect();
-    let beaten = overlap::beaten_by(&contenders);
+    findings.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut keep = Vec::with_capacity(findings.len());
+    for same_path in findings.chunk_by(|a, b| a.path == b.path) {
+        let contenders: Vec<Contender<(usize, usize)>> = same_path
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Contender {
+                span: (f.line, f.column)..(f.end_line, f.end_column),
+                rank: f.confidence as u8,
+                order: (f.rule_index, i),
+                can_beat: true,
+            })
+            .collect();
+        keep.extend(overlap::beaten_by(&contenders).iter().map(Option::is_none));
+    }
     let mut i = 0;
     findings.retain(|_| {
         i += 1;
-        beaten[i - 1].is_none()
+        keep[i - 1]
     });
 }
 
@@ -609,24 +617,30 @@ impl<'a> Worker<'a> {
             self.scanner
                 .draft_findings(bytes, &self.matches, &mut found, &mut self.local.stats);
             if !found.is_empty() {
-                self.local.drafts.insert(id, found);
+                self.local.drafts.entry(id).or_default().extend(found);
             }
         }
     }
 
-    /// A git blob's text (see [`text::binary_text`]), scanned whole (its lines are not remembered),
-    /// drafted from `located`, and kept for placement.
-    fn scan_whole_blob(&mut self, id: Oid, scanned: &[u8], located: &[u8]) {
+    /// A git blob's text (see [`text::binary_text`]), or an entry of the archive it is (`entry`, empty
+    /// for the blob itself), scanned whole (its lines are not remembered), drafted from `located`, and
+    /// kept for placement. An entry's drafts carry its path inside the archive as their `path`, and the
+    /// findings of rules that match the entry's path are drafted with them.
+    fn scan_whole_blob(&mut self, id: Oid, entry: &str, scanned: &[u8], located: &[u8]) {
         self.matches.clear();
         let engine = &self.scanner.engine;
+        if !entry.is_empty() {
+            engine.scan_path(entry, &mut self.matches);
+        }
         engine.scan_any_path(scanned, &mut self.scratch, &mut self.matches);
         if !self.matches.is_empty() {
             let mut found = Vec::new();
             self.scanner
                 .draft_findings(located, &self.matches, &mut found, &mut self.local.stats);
-            if !found.is_empty() {
-                self.local.drafts.insert(id, found);
+            for f in &mut found {
+                f.path = entry.to_string();
             }
+            self.local.drafts.entry(id).or_default().extend(found);
         }
     }
 
@@ -649,6 +663,37 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Content handed on whole: read as text (or the text inside it, [`text::binary_text`]) and scanned
+    /// where it was found.
+    fn scan_item(&mut self, origin: Origin, bytes: &[u8]) {
+        let len = bytes.len() as u64;
+        self.local.stats.files_scanned += 1;
+        self.local.stats.bytes_scanned += len;
+        self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+        self.progress.bytes.fetch_add(len, Ordering::Relaxed);
+        let first = self.local.findings.len();
+        let mut text = std::mem::take(&mut self.text);
+        let kind = text::binary_text(bytes, &mut text);
+        if kind.is_some() {
+            self.local.stats.binary_as_text += 1;
+        }
+        // UTF-16 is located in its decoded text; printable runs lie where they are in the file (the
+        // secrets are the same bytes in both).
+        let (scanned, located) = match kind {
+            None => (bytes, bytes),
+            Some(BinaryText::Utf16) => (&text[..], &text[..]),
+            Some(BinaryText::Printable) => (&text[..], bytes),
+        };
+        match origin {
+            Origin::Path(path) => self.scan_at(&path, scanned, located),
+            Origin::Git { id, lineage } if kind.is_none() => self.scan_blob(id, lineage, bytes),
+            Origin::Git { id, .. } => self.scan_whole_blob(id, "", scanned, located),
+            Origin::GitEntry { id, entry } => self.scan_whole_blob(id, &entry, scanned, located),
+        }
+        self.text = text;
+        self.identify_files(first, bytes);
+    }
+
     /// The rules that match a file by its path, for a file whose content is not scanned.
     fn path_rules(&mut self, path: &str) {
         self.matches.clear();
@@ -668,52 +713,22 @@ impl<'a> Worker<'a> {
 impl Sink for Worker<'_> {
     fn accept(&mut self, item: Item<'_>) {
         match item {
-            Item::Blob { origin, bytes } => {
-                let len = bytes.len() as u64;
-                self.local.stats.files_scanned += 1;
-                self.local.stats.bytes_scanned += len;
-                self.progress.blobs.fetch_add(1, Ordering::Relaxed);
-                self.progress.bytes.fetch_add(len, Ordering::Relaxed);
-                let first = self.local.findings.len();
-                let mut text = std::mem::take(&mut self.text);
-                match text::binary_text(bytes, &mut text) {
-                    None => match origin {
-                        Origin::Path(path) => self.scan_at(&path, bytes, bytes),
-                        Origin::Git { id, lineage } => self.scan_blob(id, lineage, bytes),
-                    },
-                    Some(kind) => {
-                        self.local.stats.binary_as_text += 1;
-                        // UTF-16 is located in its decoded text; printable runs lie where they are
-                        // in the file (the secrets are the same bytes in both).
-                        let located = match kind {
-                            BinaryText::Utf16 => &text[..],
-                            BinaryText::Printable => bytes,
-                        };
-                        match origin {
-                            Origin::Path(path) => self.scan_at(&path, &text, located),
-                            Origin::Git { id, .. } => self.scan_whole_blob(id, &text, located),
-                        }
-                    }
-                }
-                self.text = text;
-                self.identify_files(first, bytes);
-            }
+            Item::Blob { origin, bytes } => self.scan_item(origin, bytes),
             Item::Chunk { path, bytes, part } => self.scan_chunk(&path, bytes, part),
             Item::Skipped { origin, reason } => {
                 match reason {
                     SkipReason::TooLarge => {
                         self.local.stats.skipped_too_large += 1;
                         if self.local.too_large.len() < TOO_LARGE_NAMED {
-                            self.local.too_large.push(match &origin {
-                                Origin::Path(path) => path.clone(),
-                                Origin::Git { id, .. } => format!("blob {id}"),
-                            });
+                            self.local.too_large.push(origin.describe());
                         }
                     }
                     SkipReason::Symlink => {
                         self.local.stats.skipped_symlinks += 1;
                         return;
                     }
+                    // scanned as its entries
+                    SkipReason::Expanded => {}
                 }
                 self.progress.blobs.fetch_add(1, Ordering::Relaxed);
                 // A git blob's path rules run where it is placed.

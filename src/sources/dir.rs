@@ -5,14 +5,15 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 use super::{
-    chunk, skip_reason, Enumerate, Enumerated, Item, Origin, Sink, SinkFactory, SkipReason, Source,
+    archive, chunk, skip_reason, Enumerate, Enumerated, Item, Origin, Sink, SinkFactory,
+    SkipReason, Source,
 };
 use crate::error::Result;
 
@@ -257,16 +258,44 @@ impl Visitor<'_, '_> {
     }
 
     /// Hands the file to the sink, whole or in chunks ([`chunk::stream`]), unless it is to be skipped
-    /// (and says why). A file that grows past the limit while it is read is read up to the limit.
+    /// (and says why). A file that grows past the limit while it is read is read up to the limit. An
+    /// archive is handed on whole (its entries are read from it), up to the archive bound.
     fn read(&mut self, fs_path: &Path, path: &str) -> std::io::Result<Option<SkipReason>> {
-        let file = File::open(fs_path)?;
-        if let Some(reason) = skip_reason(file.metadata()?.len(), self.max_file_size) {
+        let mut file = File::open(fs_path)?;
+        let len = file.metadata()?.len();
+        if let Some(reason) = skip_reason(len, self.max_file_size) {
             return Ok(Some(reason));
+        }
+        if len > chunk::CHUNK_LEN as u64 && starts_an_archive(&mut file)? {
+            let bound = archive::LIMITS.total_bytes;
+            if len <= bound {
+                self.buf.clear();
+                file.read_to_end(&mut self.buf)?;
+                self.sink.accept(Item::Blob {
+                    origin: Origin::Path(path.to_string()),
+                    bytes: &self.buf,
+                });
+                return Ok(None);
+            }
+            self.sink.accept(Item::Error {
+                path: path.to_string(),
+                message: format!(
+                    "archive larger than {bound} bytes: its entries are not read (its bytes are scanned as they are)"
+                ),
+            });
         }
         let mut limited = file.take(self.max_file_size);
         chunk::stream(&mut limited, path, &mut self.buf, self.sink.as_mut())?;
         Ok(None)
     }
+}
+
+/// True when `file` starts like an archive ([`archive::kind`]); it is read again from its start after.
+fn starts_an_archive(file: &mut File) -> std::io::Result<bool> {
+    let mut head = Vec::with_capacity(512);
+    (&mut *file).take(512).read_to_end(&mut head)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(archive::kind(&head).is_some())
 }
 
 fn walk_error(err: ignore::Error) -> Item<'static> {

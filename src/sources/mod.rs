@@ -15,6 +15,7 @@ use git2::Oid;
 use crate::error::Result;
 use crate::repotext;
 
+pub mod archive;
 pub mod chunk;
 pub mod dir;
 pub mod git;
@@ -36,6 +37,26 @@ pub enum Origin {
         /// The path this blob is first found at.
         lineage: u32,
     },
+    /// An entry of the archive that git blob `id` is ([`archive`]): placed afterwards at each of the
+    /// blob's paths joined with `entry` (`a.zip` + `conf/.env` → `a.zip!/conf/.env`).
+    GitEntry {
+        /// The archive's blob id.
+        id: Oid,
+        /// The entry's path inside it (nested archives joined with `!/`).
+        entry: String,
+    },
+}
+
+impl Origin {
+    /// How the origin is named in messages: its path, or `blob <id>` for a git blob (whose paths are
+    /// known only after the scan), with an archive entry's path joined by `!/`.
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Path(path) => path.clone(),
+            Origin::Git { id, .. } => format!("blob {id}"),
+            Origin::GitEntry { id, entry } => archive::join(&format!("blob {id}"), entry),
+        }
+    }
 }
 
 /// Why an entry's content was not scanned.
@@ -45,6 +66,8 @@ pub enum SkipReason {
     TooLarge,
     /// It is a symbolic link (links are not followed, so loops cannot occur).
     Symlink,
+    /// It is an archive whose entries were handed on instead ([`archive`]).
+    Expanded,
 }
 
 /// What a source hands a sink for each entry it meets.
