@@ -72,35 +72,62 @@ fn mostly_printable(bytes: &[u8]) -> bool {
     printable * 10 >= bytes.len() * 9
 }
 
+/// The fewest run bytes (padding aside) a run worth decoding has: [`MIN_BASE64`] less two `=`.
+const MIN_CLASS_RUN: usize = MIN_BASE64 - 2;
+
+/// The start of the next run of encoding bytes at or after `i` that may be [`MIN_CLASS_RUN`] long, or
+/// `None` when none is left. No run may start before `i` and reach it (`i` is 0, or `bytes[i - 1]` or
+/// `bytes[i]` is not an encoding byte). Looks at one byte in [`MIN_CLASS_RUN`] where runs are short:
+/// a long enough run starting in `i..=probe` covers `probe`. A run it returns may still be short.
+fn next_run(bytes: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let probe = i + MIN_CLASS_RUN - 1;
+        if probe >= bytes.len() {
+            return None;
+        }
+        if CLASS[bytes[probe] as usize] == 0 {
+            i = probe + 1;
+            continue;
+        }
+        let mut start = probe;
+        while start > i && CLASS[bytes[start - 1] as usize] != 0 {
+            start -= 1;
+        }
+        return Some(start);
+    }
+}
+
+/// The runs of encoding bytes in `bytes` (each with up to two `=` of padding) whose length is worth
+/// decoding, in order, with the classes of their bytes.
+fn runs(bytes: &[u8]) -> impl Iterator<Item = (std::ops::Range<usize>, u8)> + '_ {
+    let n = bytes.len();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while let Some(start) = next_run(bytes, i) {
+            i = start;
+            let mut seen = 0u8;
+            while i < n && CLASS[bytes[i] as usize] != 0 {
+                seen |= CLASS[bytes[i] as usize];
+                i += 1;
+            }
+            let mut end = i;
+            while end < n && bytes[end] == b'=' && end - i < 2 {
+                end += 1;
+            }
+            i = end;
+            if (MIN_BASE64..=MAX_RUN).contains(&(end - start)) {
+                return Some((start..end, seen));
+            }
+        }
+        None
+    })
+}
+
 /// Finds the encoded runs in `bytes` that decode to mostly printable text.
 pub fn find_encoded(bytes: &[u8]) -> Vec<Encoded> {
     let mut out = Vec::new();
-    let mut i = 0;
-    let n = bytes.len();
-    while i < n {
-        if CLASS[bytes[i] as usize] == 0 {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut seen = 0u8;
-        while i < n {
-            let c = CLASS[bytes[i] as usize];
-            if c == 0 {
-                break;
-            }
-            seen |= c;
-            i += 1;
-        }
-        let mut end = i;
-        while end < n && bytes[end] == b'=' && end - i < 2 {
-            end += 1;
-        }
-        i = end;
-        let len = end - start;
-        if !(MIN_BASE64..=MAX_RUN).contains(&len) {
-            continue;
-        }
+    for (span, seen) in runs(bytes) {
+        let (start, end, len) = (span.start, span.end, span.len());
         let run = &bytes[start..end];
         let (encoding, decoded) = if seen & PERCENT != 0 {
             ("percent", percent_decode(run))
@@ -196,6 +223,51 @@ mod tests {
             b"aHVudGVyMjpzM2NyM3RQYXNzdzByZA=="
         );
         assert_eq!(found[2].decoded, b"p@ss:w0rd!");
+    }
+
+    /// The scan [`find_encoded`] makes, one byte at a time: every maximal run of encoding bytes.
+    fn runs_one_byte_at_a_time(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < bytes.len() {
+            let start = i;
+            while i < bytes.len() && CLASS[bytes[i] as usize] != 0 {
+                i += 1;
+            }
+            let mut end = i;
+            while end < bytes.len() && bytes[end] == b'=' && end - i < 2 {
+                end += 1;
+            }
+            if (MIN_BASE64..=MAX_RUN).contains(&(end - start)) {
+                out.push(start..end);
+            }
+            i = end.max(start + 1);
+        }
+        out
+    }
+
+    #[test]
+    fn skipping_ahead_finds_every_long_run() {
+        // runs of every length around the threshold, separated by padding and other bytes
+        let alphabet = b"aZ9+/-_%.=  ,\n\"";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..2000 {
+            let len = (next() % 200) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| match next() % 4 {
+                    0 => alphabet[(next() % alphabet.len() as u64) as usize],
+                    _ => alphabet[(next() % 9) as usize],
+                })
+                .collect();
+            let want = runs_one_byte_at_a_time(&text);
+            let got: Vec<_> = runs(&text).map(|(span, _)| span).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&text));
+        }
     }
 
     #[test]

@@ -425,6 +425,8 @@ impl Engine {
     /// the next blob.
     /// A companion-only rule runs only when a rule that needs it has keyword hits in the blob too: a
     /// host or user setting alone can never make a finding (unless the pass checks that rule alone).
+    /// Companions that run in their composites' windows run only when some composite rule kept a match
+    /// in the blob (or when explaining): otherwise every match of theirs would be dropped unpaired.
     fn run_rules(
         &self,
         pass: Pass<'_>,
@@ -437,15 +439,25 @@ impl Engine {
             .iter()
             .flat_map(|&t| self.companions_of(t as usize))
             .collect();
+        let needed =
+            |r: usize| !self.rule(r).companion_only || wanted.contains(&r) || pass.only == Some(r);
+        let mut composite_kept = pass.explain;
         for &r in &scratch.touched {
             let r = r as usize;
             let not_here = scratch.path_state[r] == PATH_SKIP;
             scratch.path_state[r] = PATH_UNKNOWN;
-            let needed =
-                !self.rule(r).companion_only || wanted.contains(&r) || pass.only == Some(r);
-            let list = &mut scratch.windows[r];
-            if !list.is_empty() && needed {
+            let list = &scratch.windows[r];
+            if !list.is_empty() && needed(r) {
+                let first = found.len();
                 self.run_rule(r, bytes, list, not_here, found);
+                composite_kept |=
+                    !self.requires[r].is_empty() && found[first..].iter().any(Candidate::is_kept);
+            }
+        }
+        for &r in &scratch.touched {
+            let r = r as usize;
+            let list = &mut scratch.windows[r];
+            if composite_kept && !list.is_empty() && needed(r) {
                 for &(c, _) in &self.requires[r] {
                     if self.in_window[c] {
                         let away = pass.path.is_some_and(|p| !self.rule(c).applies_at(p));
