@@ -145,3 +145,52 @@ fn gitlab_report_of_an_incomplete_dir_scan_fails_with_a_message() {
         "0000000"
     );
 }
+
+#[test]
+fn sarif_over_githubs_shown_results_per_run_is_split_into_runs_and_says_so() {
+    let dir = TestDir::new();
+    let n = 5_200;
+    let text: String = (0..n)
+        .map(|i| format!("TOKEN_{i}={}\n", github_token(60_000 + i as u64)))
+        .collect();
+    dir.write("many.env", text);
+    let run = dir
+        .cmd(&[
+            "scan",
+            "dir",
+            ".",
+            "--format",
+            "sarif",
+            "--report-path",
+            "out.sarif",
+        ])
+        .run();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("SARIF: 5200 results in 2 runs"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !dir.path().join("out.2.sarif").exists(),
+        "two runs fit one file"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out.sarif")).unwrap()).unwrap();
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    let mut fingerprints = std::collections::HashSet::new();
+    for (k, r) in runs.iter().enumerate() {
+        assert_eq!(
+            r["automationDetails"]["id"],
+            format!("keyhound/part-{}/", k + 1)
+        );
+        for result in r["results"].as_array().unwrap() {
+            let fp = result["partialFingerprints"]["keyhound/v1"]
+                .as_str()
+                .unwrap();
+            assert!(fingerprints.insert(fp.to_string()), "{fp} twice");
+        }
+    }
+    assert_eq!(fingerprints.len(), n);
+}

@@ -45,7 +45,7 @@ pub fn run(args: MergeArgs) -> Result<ExitCode> {
             reports.push((label.clone(), report));
         }
     }
-    let outcome = keyhound::readback::merge(reports)?;
+    let mut outcome = keyhound::readback::merge(reports)?;
     let rules = RuleSet::builtin()?;
     let ctx = ReportContext {
         rules: &rules,
@@ -53,7 +53,8 @@ pub fn run(args: MergeArgs) -> Result<ExitCode> {
         color: false,
         vcs: None,
     };
-    write_report(args.format.0, &outcome, &ctx, args.report_path.as_deref())?;
+    let note = write_report(args.format.0, &outcome, &ctx, args.report_path.as_deref())?;
+    outcome.notes.extend(note);
     if !args.quiet {
         for line in summary::messages(&outcome) {
             eprintln!("{line}");

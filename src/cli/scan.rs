@@ -1,7 +1,6 @@
 //! `keyhound scan dir|stdin|git|staged`: resolve the target and its config through the library, run the
 //! scan, write the report to stdout (or `--report-path`), and print the messages on stderr.
 
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -424,7 +423,8 @@ fn finish(
         },
         vcs,
     };
-    write_report(args.format.0, &outcome, &ctx, args.report_path.as_deref())?;
+    let note = write_report(args.format.0, &outcome, &ctx, args.report_path.as_deref())?;
+    outcome.notes.extend(note);
     args.verify
         .print_poc(&outcome.findings, args.show_secrets)?;
     if !args.scanning.quiet {
@@ -438,35 +438,26 @@ fn finish(
     Ok(ExitCode::from(status))
 }
 
-/// Writes `outcome` as `report` to `path`, or to stdout when there is none.
+/// Writes `outcome` as `report` to `path` (and the further files a split report needs), or to stdout
+/// when there is none; returns the report's note about the files it wrote, if any.
 pub(super) fn write_report(
     report: &dyn Report,
     outcome: &ScanOutcome,
     ctx: &ReportContext<'_>,
     path: Option<&Path>,
-) -> Result<()> {
+) -> Result<Option<String>> {
     if let Some(path) = path {
-        return write_to_file(path, |w| report.write(outcome, ctx, w));
+        let written = (report.write_files(outcome, ctx, path))
+            .with_context(|| format!("writing report {}", path.display()))?;
+        return Ok(written.note);
     }
     let mut w = BufWriter::new(std::io::stdout().lock());
     match report.write(outcome, ctx, &mut w).and_then(|()| w.flush()) {
         // The reader went away (`| head`): the report is cut short, but the scan's result is not, so
         // the run still exits with the code it earned.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(None),
+        other => Ok(other.map(|()| None)?),
     }
-}
-
-/// Creates `path` and writes it through a buffer, naming the file in any error.
-fn write_to_file(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let file = File::create(path).with_context(|| format!("creating report {}", path.display()))?;
-    let mut w = BufWriter::new(file);
-    write(&mut w)
-        .and_then(|()| w.flush())
-        .with_context(|| format!("writing report {}", path.display()))
 }
 
 #[cfg(test)]

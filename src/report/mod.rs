@@ -16,7 +16,7 @@ pub mod text;
 pub mod verifiers;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::outcome::ScanOutcome;
 use crate::rules::RuleSet;
@@ -39,6 +39,32 @@ pub trait Report: Sync {
         ctx: &ReportContext<'_>,
         out: &mut dyn Write,
     ) -> std::io::Result<()>;
+
+    /// Writes `outcome` to the file `path` (created or truncated). A format that must split a large
+    /// report (SARIF, within GitHub's upload limits) writes further files next to it and says so.
+    fn write_files(
+        &self,
+        outcome: &ScanOutcome,
+        ctx: &ReportContext<'_>,
+        path: &Path,
+    ) -> std::io::Result<Written> {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+        self.write(outcome, ctx, &mut w)?;
+        w.flush()?;
+        Ok(Written {
+            paths: vec![path.to_path_buf()],
+            note: None,
+        })
+    }
+}
+
+/// What [`Report::write_files`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// The files, the one asked for first.
+    pub paths: Vec<PathBuf>,
+    /// A note for the user when the report was split (which files, and why).
+    pub note: Option<String>,
 }
 
 /// Every format, the default (text) first.
