@@ -607,6 +607,7 @@ mod tests {
             description: None,
             confidence: [Confidence::Low, Confidence::Medium, Confidence::High][i % 3],
             path: format!("dir/f{i}.env"),
+            repository: None,
             line: 1,
             column: 1,
             end_line: 1,
