@@ -295,3 +295,79 @@ fn a_report_that_does_not_match_the_repository_makes_no_plan() {
     );
     assert!(!git_dir.join("plan").exists());
 }
+
+#[test]
+fn a_secret_inside_an_archive_is_removed_by_dropping_the_archive() {
+    use std::io::Write as _;
+    let mut repo = TestRepo::new();
+    let token = github_token(6201);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("conf/app.env", options).unwrap();
+    zip.write_all(format!("GITHUB_TOKEN={token}\n").as_bytes())
+        .unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    let path = repo.path().join("dist/bundle.zip");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let mut index = repo.repo.index().unwrap();
+    index.add_path(Path::new("dist/bundle.zip")).unwrap();
+    index.write().unwrap();
+    repo.commit_index("bundle", &[]);
+
+    let git_dir = repo.path().join(".git");
+    let arg = |name: &str| git_dir.join(name).to_str().unwrap().to_string();
+    let run = (repo.dir)
+        .cmd(&["scan", "git", ".", "-f", "json", "-o", &arg("report.json")])
+        .run();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let run = repo.dir.cmd(&["scrub-plan", ".", "-o", &arg("plan")]).run();
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let plan = git_dir.join("plan");
+    let files = plan_files(&plan);
+    let run = (repo.dir)
+        .cmd(&[
+            "scrub-plan",
+            ".",
+            "--from-report",
+            &arg("report.json"),
+            "-o",
+            &arg("plan2"),
+        ])
+        .run();
+    assert_eq!(
+        run.code(),
+        0,
+        "the entry is read back from the archive: {}",
+        run.stderr()
+    );
+    assert_eq!(plan_files(&git_dir.join("plan2")), files);
+    assert_eq!(
+        std::fs::read_to_string(plan.join("paths.txt")).unwrap(),
+        "dist/bundle.zip\n"
+    );
+    let replacements = std::fs::read_to_string(plan.join("replacements.txt")).unwrap();
+    assert!(
+        !replacements.contains(&token),
+        "compressed: replacing cannot reach it"
+    );
+    let runbook = std::fs::read_to_string(plan.join("RUNBOOK.md")).unwrap();
+    assert!(
+        runbook.contains("## Archives") && runbook.contains("`dist/bundle.zip`"),
+        "{runbook}"
+    );
+
+    git(
+        &repo,
+        &[
+            "filter-repo",
+            "--force",
+            "--invert-paths",
+            "--paths-from-file",
+            plan.join("paths.txt").to_str().unwrap(),
+        ],
+    );
+    let after = repo.dir.cmd(&["scan", "git", ".", "-f", "json"]).run();
+    assert_eq!(after.code(), 0, "{}{}", after.stdout(), after.stderr());
+}

@@ -11,7 +11,7 @@ use crate::engine::locate::{offset, Position};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Fingerprints, CONFIG_CHANGED_RULE};
-use crate::sources::git;
+use crate::sources::{archive, git};
 
 /// What the repository holds for one finding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,12 +111,30 @@ impl<'a> Repository<'a> {
         )
     }
 
-    /// The content `f` was found in: its commit's blob or message, or the working-tree file.
+    /// The content `f` was found in: its commit's blob or message, or the working-tree file; for an
+    /// entry of an archive (`a.zip!/conf/.env`), that entry as the scan expanded it.
     fn content(&self, f: &Finding) -> std::result::Result<Option<Vec<u8>>, String> {
+        let Some((outer, entry)) = f.path.split_once(archive::SEPARATOR) else {
+            return self.file(f, &f.path);
+        };
+        let Some(bytes) = self.file(f, outer)? else {
+            return Ok(None);
+        };
+        let mut found = None;
+        archive::expand(&bytes, archive::LIMITS, &mut |name, content| {
+            if found.is_none() && name == entry {
+                found = Some(content.to_vec());
+            }
+        });
+        Ok(found)
+    }
+
+    /// The file at `path` where `f` was found: in its commit, or in the working tree.
+    fn file(&self, f: &Finding, path: &str) -> std::result::Result<Option<Vec<u8>>, String> {
         if let Some(g) = &f.git {
-            return git::content_at(&self.repo, &g.commit, &f.path).map_err(|e| e.to_string());
+            return git::content_at(&self.repo, &g.commit, path).map_err(|e| e.to_string());
         }
-        let rel = crate::repotext::path_buf(&f.path);
+        let rel = crate::repotext::path_buf(path);
         let inside = rel
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));

@@ -19,6 +19,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Fingerprints, CONFIG_CHANGED_RULE};
 use crate::outcome::ScanOutcome;
+use crate::sources::archive::SEPARATOR as ARCHIVE_SEPARATOR;
 use crate::sources::git::COMMIT_MESSAGE_PATH;
 
 /// The plan for `outcome`'s findings in the repository at `path`: each secret read back and confirmed
@@ -61,6 +62,8 @@ pub struct Plan {
     messages: BTreeMap<Vec<u8>, String>,
     /// Paths to drop from every commit.
     paths: BTreeSet<String>,
+    /// Archives among them, dropped because an entry holds a secret.
+    archives: BTreeSet<String>,
     /// The runbook (markdown; holds no secret).
     pub runbook: String,
 }
@@ -75,7 +78,11 @@ impl Plan {
                 continue;
             }
             let marker = || format!("***REMOVED-{}***", f.rule_id);
-            if c.text.is_empty() {
+            if let Some((outer, _)) = f.path.split_once(ARCHIVE_SEPARATOR) {
+                // inside an archive the secret is compressed: only dropping the archive removes it
+                plan.archives.insert(outer.to_string());
+                plan.paths.insert(outer.to_string());
+            } else if c.text.is_empty() {
                 plan.paths.insert(f.path.clone());
             } else if f.git.is_some() && f.path == COMMIT_MESSAGE_PATH {
                 plan.messages.entry(c.text.clone()).or_insert_with(marker);
@@ -85,7 +92,7 @@ impl Plan {
                     .or_insert_with(marker);
             }
         }
-        plan.runbook = runbook(census, !plan.paths.is_empty(), !plan.messages.is_empty());
+        plan.runbook = runbook(census, &plan);
         plan
     }
 
@@ -178,7 +185,8 @@ fn regex_escape(secret: &[u8]) -> Vec<u8> {
 }
 
 /// The runbook: rotate first, then rewrite, push, re-clone, and verify.
-fn runbook(census: &Census, drop_paths: bool, messages: bool) -> String {
+fn runbook(census: &Census, plan: &Plan) -> String {
+    let (drop_paths, messages) = (!plan.paths.is_empty(), !plan.messages.is_empty());
     let mut md = String::from("# Removing secrets from history\n\n## 1. Rotate first\n\n");
     md.push_str(
         "Rewriting history does not un-leak a secret: anyone who cloned or forked the repository, ",
@@ -227,6 +235,14 @@ fn runbook(census: &Census, drop_paths: bool, messages: bool) -> String {
         );
     }
     md.push_str(COMMANDS_TAIL);
+    if !plan.archives.is_empty() {
+        md.push_str(&format!(
+            "\n## Archives\n\nA secret inside an archive is compressed, so `--replace-text` cannot reach \
+             it: these archives are dropped with `paths.txt` (rebuild them without the secret and commit \
+             them again if they are needed): {}.\n",
+            plan.archives.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
     md
 }
 
