@@ -17,7 +17,7 @@
 //!                                  scrub: census, finding, engine, outcome, sources,
 //!                                  repotext
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
-//!                                  finding, suppress, outcome   rules, sources, verify
+//!                                  finding, suppress, outcome   rules, sources, verify, repotext
 //!                                  exit_code: outcome, finding  hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome, census
 //!                                  target: config, report, sources

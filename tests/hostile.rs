@@ -1099,3 +1099,52 @@ fn a_baseline_records_its_fingerprint_key_and_refuses_another() {
     let r = run(Some(&key), &["scan", "dir", ".", "--baseline", base]);
     assert_eq!(r.code(), 2, "{}", r.stderr());
 }
+
+// ---- file names that are not UTF-8 stay distinct ----
+
+/// Two files whose names differ only in a byte that is not UTF-8, each holding its own token; the
+/// names as `scan` prints them (`\xff`, `\xfe`).
+#[cfg(unix)]
+fn write_non_utf8_names(root: &Path) -> [&'static str; 2] {
+    use std::os::unix::ffi::OsStrExt;
+    for (name, seed) in [(&b"key\xff.env"[..], 9401), (&b"key\xfe.env"[..], 9402)] {
+        let path = root.join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(path, token_line(seed).1).unwrap();
+    }
+    ["key\\xff.env", "key\\xfe.env"]
+}
+
+#[cfg(unix)]
+#[test]
+fn file_names_that_differ_only_in_invalid_bytes_are_two_files_in_every_report() {
+    let mut repo = GitRepo::new();
+    let names = write_non_utf8_names(repo.path());
+    repo.commit("two keys");
+    for mode in ["dir", "git"] {
+        let run = repo.cmd(&["scan", mode, ".", "--format", "json"]).run();
+        assert_eq!(run.code(), 1, "{mode}: {}", run.stderr());
+        let doc = run.json();
+        let findings = doc["findings"].as_array().unwrap();
+        let of = |name: &str| {
+            (findings.iter())
+                .find(|f| f["path"] == name)
+                .unwrap_or_else(|| panic!("{mode}: no finding at {name}: {doc}"))
+        };
+        let (a, b) = (of(names[0]), of(names[1]));
+        assert_eq!(a["path_escaped"], true, "{mode}");
+        assert_ne!(a["fingerprint"], b["fingerprint"], "{mode}");
+        assert!(!run.stdout().contains('\u{fffd}'), "{mode}: a lossy name");
+        // SARIF names each file by its bytes, percent-encoded
+        let sarif = repo.cmd(&["scan", mode, ".", "--format", "sarif"]).run();
+        let text = sarif.stdout();
+        assert!(
+            text.contains("\"key%FF.env\"") && text.contains("\"key%FE.env\""),
+            "{mode}"
+        );
+        // the text report prints both names, escaped
+        let plain = repo.cmd(&["scan", mode, "."]).run().stdout();
+        for name in names {
+            assert!(plain.contains(name), "{mode}: {name} not in {plain}");
+        }
+    }
+}

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::census::Census;
 use crate::outcome::ScanOutcome;
+use crate::repotext;
 
 use super::{Report, ReportContext, JSON_SCHEMA_VERSION};
 
@@ -53,9 +54,21 @@ pub fn document(outcome: &ScanOutcome) -> serde_json::Value {
         "errors": outcome.errors,
         "notes": outcome.notes,
     });
+    mark_escaped_paths(outcome, &mut doc);
     if let Some(key) = &outcome.fingerprint_key {
         // fingerprints and identities made under a key compare only with others under that key
         doc["fingerprint_key"] = json!(key);
     }
     doc
+}
+
+/// Adds `"path_escaped": true` to each finding whose path's bytes are not UTF-8: its `path` writes each
+/// such byte as `\xNN` and doubles a backslash that could be read as one ([`repotext::path_text`]), so
+/// that two names that differ only in those bytes stay two paths.
+fn mark_escaped_paths(outcome: &ScanOutcome, doc: &mut serde_json::Value) {
+    for (i, f) in outcome.findings.iter().enumerate() {
+        if repotext::is_escaped_path(&f.path) {
+            doc["findings"][i]["path_escaped"] = json!(true);
+        }
+    }
 }

@@ -16,6 +16,7 @@ use serde_sarif::sarif::{
 
 use crate::finding::{Finding, VerifyStatus};
 use crate::outcome::ScanOutcome;
+use crate::repotext;
 use crate::rules::{Confidence, Rule};
 
 use super::{Report, ReportContext, Written, ROTATE_ADVICE};
@@ -574,9 +575,11 @@ fn file_uri(path: &std::path::Path) -> String {
 }
 
 /// Percent-encodes a relative path for a URI reference, keeping `/` and RFC 3986 unreserved characters.
+/// A path in the text form of [`repotext::path_text`] is encoded as the bytes it stands for, so that a
+/// byte that is not UTF-8 is one `%NN`.
 pub fn percent_encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for &b in path.as_bytes() {
+    for &b in repotext::path_bytes(path).iter() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {
@@ -596,6 +599,8 @@ mod tests {
     fn encoding() {
         assert_eq!(percent_encode_path("src/a b.rs"), "src/a%20b.rs");
         assert_eq!(percent_encode_path("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(percent_encode_path("a\\xff.env"), "a%FF.env");
+        assert_eq!(percent_encode_path("a\\\\xff.env"), "a%5Cxff.env");
         assert_eq!(pascal_case("github-pat-classic"), "GithubPatClassic");
     }
 
