@@ -6,6 +6,8 @@
 //!   missing `git` or a tree without `.git` is not an error.
 //! * `KEYHOUND_RULE_COUNT`: the `[[rule]]` tables in `rules/*.toml` (a test checks it against the
 //!   compiled rule set).
+//! * `KEYHOUND_SOURCE_HASH`: a hash of every file under `src/` and `rules/`, so that a history cache
+//!   made by one build is never used by another whose engine may find other things (`Engine::identity`).
 //!
 //! It also parses the built-in rules (`rules/*.toml`) into static Rust data (`$OUT_DIR/builtin_rules.rs`,
 //! read by `src/rules/builtin.rs`), so that start-up parses no TOML. The rule format is
@@ -34,6 +36,8 @@ fn main() {
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=KEYHOUND_BUILD_COMMIT={commit}");
     println!("cargo:rustc-env=KEYHOUND_RULE_COUNT={}", rule_count(root));
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rustc-env=KEYHOUND_SOURCE_HASH={}", source_hash(root));
     builtin_rules(root);
 }
 
@@ -78,6 +82,39 @@ fn git_commit(root: &Path) -> Option<String> {
         }
     }
     git(root, &["rev-parse", "--short=12", "HEAD"])
+}
+
+/// FNV-1a (64-bit) over the relative path and contents of every file under `src/` and `rules/`, in
+/// path order: it changes whenever the code or the rules of the build do.
+fn source_hash(root: &Path) -> String {
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    files(&root.join("src"), &mut all);
+    files(&root.join("rules"), &mut all);
+    all.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for path in all {
+        let rel = path.strip_prefix(root).unwrap_or(&path);
+        feed(rel.to_string_lossy().as_bytes());
+        feed(&[0]);
+        feed(&std::fs::read(&path).unwrap_or_default());
+        feed(&[0]);
+    }
+    format!("{h:016x}")
 }
 
 /// The number of `[[rule]]` tables in the built-in rule files.

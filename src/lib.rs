@@ -12,6 +12,7 @@
 //!                                  randomness
 //! suppress, outcome, verify        suppress: engine, rules      outcome: finding, repotext
 //!                                  verify: finding, rules, sources
+//! cache                            cache: finding, rules, sources
 //! census                           census: outcome, finding, rules
 //! baseline, scrub                  baseline: census, outcome, finding
 //!                                  scrub: census, finding, engine, outcome, sources,
@@ -19,7 +20,8 @@
 //! config, report, exit_code, hook  config: rules, sources,      report: outcome, census, finding,
 //!                                  finding, suppress, outcome   rules, sources, verify, repotext
 //!                                  exit_code: outcome, finding  hook: sources
-//! scan, target                     scan: engine, sources, suppress, finding, outcome, census
+//! scan, target                     scan: engine, sources, suppress, finding, outcome, census, cache,
+//!                                  rules
 //!                                  target: config, report, sources
 //! audit, readback                  audit: outcome, report, exit_code
 //!                                  readback: outcome, finding, report
@@ -35,6 +37,8 @@
 //! * [`finding`] turns matches into findings with redaction and fingerprints.
 //! * [`suppress`] applies allowlists, inline markers and the ignore file.
 //! * [`outcome`] is what a scan produced: findings, errors, counters.
+//! * [`cache`] stores what a complete history scan learned (commit records, each blob's findings
+//!   before placement) for the next incremental scan, and refuses files it cannot trust.
 //! * [`census`] groups findings into distinct secrets (every location, first and last introduction,
 //!   refs that contain it, where to rotate it from `rules/rotate/providers.toml`).
 //! * [`baseline`] reads, writes and applies baselines of known secrets (keyed by census identity).
@@ -57,6 +61,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod cache;
 pub mod census;
 pub mod config;
 pub mod engine;

@@ -4,6 +4,7 @@ mod action;
 mod archives;
 mod audit;
 mod baseline;
+mod cache;
 mod census;
 mod cli;
 mod configleaks;

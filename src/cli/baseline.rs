@@ -88,6 +88,7 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
                 selection: commits.selection(),
                 all_occurrences: false,
                 allow_config_changes: true,
+                cache: None,
             };
             (scan_git(request, &out.scanning, Keep::default())?, out)
         }

@@ -61,6 +61,11 @@ pub enum ScanCommand {
         /// a range changes (when such changes are reviewed another way, e.g. CODEOWNERS).
         #[arg(long)]
         allow_config_changes: bool,
+        /// Keep what this scan learns in DIR and reuse it next time: only commits and blobs not seen
+        /// before are read (one file per repository, mode 0600: it holds the secrets found). Every ref
+        /// or --branch only, not ranges.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["range", "since_commit"])]
+        cache: Option<PathBuf>,
         #[command(flatten)]
         common: ScanArgs,
     },
@@ -153,6 +158,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
             all_occurrences,
             scrub_plan,
             allow_config_changes,
+            cache,
             common,
         } => {
             let request = GitScan {
@@ -160,6 +166,7 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
                 selection: commits.selection(),
                 all_occurrences,
                 allow_config_changes,
+                cache: cache.as_deref(),
             };
             let mut scanned = scan_git(request, &common.scanning, common.keep())?;
             if let Some(dir) = &scrub_plan {
@@ -238,6 +245,8 @@ pub(super) struct GitScan<'a> {
     pub all_occurrences: bool,
     /// Note, not report, changes to the scanner's configuration.
     pub allow_config_changes: bool,
+    /// The cache directory of an incremental scan (`--cache`).
+    pub cache: Option<&'a Path>,
 }
 
 /// `scan git`: the history `request` names, with the config the library trusts for it.
@@ -252,8 +261,9 @@ pub(super) fn scan_git(request: GitScan<'_>, args: &ScanningArgs, keep: Keep) ->
         selection: request.selection,
         all_occurrences: request.all_occurrences,
     };
-    let mut outcome = with_progress(args.quiet, &progress, || {
-        scanner.scan_git(path, &options, &progress)
+    let mut outcome = with_progress(args.quiet, &progress, || match request.cache {
+        Some(dir) => scanner.scan_git_cached(path, &options, &progress, dir),
+        None => scanner.scan_git(path, &options, &progress),
     })?;
     outcome.notes.extend(trusted.note.into_iter().chain(notes));
     report_config_changes(&mut outcome, &changes, !request.allow_config_changes);

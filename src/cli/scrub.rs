@@ -46,6 +46,7 @@ pub fn run(args: ScrubArgs) -> Result<ExitCode> {
                 selection: Selection::AllRefs,
                 all_occurrences: false,
                 allow_config_changes: true,
+                cache: None,
             };
             let scanned = scan_git(request, &args.scanning, Keep::default())?;
             (scanned.scanner, scanned.outcome)

@@ -185,6 +185,17 @@ impl Engine {
         &self.rules
     }
 
+    /// A digest of what decides what this engine finds in a blob: the source of this build (hashed by
+    /// `build.rs`), the rules and the decode depth. Results cached under another identity are not used.
+    pub fn identity(&self) -> [u8; 32] {
+        let mut h = crate::rules::compile::Identity::default();
+        h.field(env!("CARGO_PKG_VERSION"));
+        h.field(env!("KEYHOUND_SOURCE_HASH"));
+        h.field(self.rules.identity());
+        h.field(self.decode_depth.to_le_bytes());
+        h.finish()
+    }
+
     /// The rule at `index`.
     pub fn rule(&self, index: usize) -> &Rule {
         &self.rules.rules()[index]

@@ -513,6 +513,96 @@ impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
+
+    /// A digest of everything that decides what the rules find, in order (a cache of scan results is
+    /// valid only under the same digest): every field of every rule but where it was defined.
+    pub fn identity(&self) -> [u8; 32] {
+        let mut h = Identity::default();
+        for rule in &self.rules {
+            rule.identity_into(&mut h);
+        }
+        h.finish()
+    }
+}
+
+/// A digest fed field by field, each length-prefixed.
+#[derive(Default)]
+pub struct Identity(sha2::Sha256);
+
+impl Identity {
+    /// Feeds one field.
+    pub fn field(&mut self, value: impl AsRef<[u8]>) {
+        use sha2::Digest;
+        let value = value.as_ref();
+        self.0.update((value.len() as u64).to_le_bytes());
+        self.0.update(value);
+    }
+
+    /// Feeds a list of fields, with its length.
+    fn list<T: AsRef<[u8]>>(&mut self, values: impl IntoIterator<Item = T>) {
+        let values: Vec<T> = values.into_iter().collect();
+        self.field(values.len().to_le_bytes());
+        for v in values {
+            self.field(v);
+        }
+    }
+
+    /// The digest.
+    pub fn finish(self) -> [u8; 32] {
+        use sha2::Digest;
+        self.0.finalize().into()
+    }
+}
+
+impl Allowlist {
+    /// Feeds what decides what the allowlist allows into `h`.
+    pub fn identity_into(&self, h: &mut Identity) {
+        h.list(self.regexes.iter().map(Pattern::identity));
+        h.list(&self.stopwords);
+        h.list(self.paths.iter().map(Pattern::identity));
+        h.list(self.matches.iter().map(Pattern::identity));
+    }
+}
+
+impl Rule {
+    /// Feeds every field that decides what the rule finds and how it reports it into `h`.
+    fn identity_into(&self, h: &mut Identity) {
+        let texts = [&self.id, &self.name];
+        h.list(texts.iter().map(|s| s.as_bytes()));
+        h.field(format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{}|{}|{:?}",
+            self.description,
+            self.confidence,
+            self.min_entropy.map(f64::to_bits),
+            self.min_randomness.map(f64::to_bits),
+            self.checksum,
+            self.multiline,
+            self.generic,
+            self.weak_password,
+            self.context_lines,
+            self.secret_group_syntax,
+        ));
+        h.list(&self.keywords);
+        h.list(self.examples.iter().map(|e| e.as_bytes()));
+        h.list(self.negative_examples.iter().map(|e| e.as_bytes()));
+        h.field(format!("{:?}", self.example_path));
+        h.list(self.also_match.iter().map(Pattern::identity));
+        h.list(self.requires.iter().map(|(id, n)| format!("{id}:{n}")));
+        h.field(format!("{}", self.companion_only));
+        h.field(
+            self.path
+                .as_ref()
+                .map(Pattern::identity)
+                .unwrap_or_default(),
+        );
+        h.field(
+            self.regex
+                .as_ref()
+                .map(Pattern::identity)
+                .unwrap_or_default(),
+        );
+        self.allowlist.identity_into(h);
+    }
 }
 
 /// The error for a rule whose id an earlier rule already has.

@@ -17,6 +17,11 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// What decides what the pattern matches: its class mode and its source (for cache keys).
+    pub fn identity(&self) -> String {
+        format!("{}:{}", if self.unicode { "u" } else { "b" }, self.source)
+    }
+
     /// Compiles `source` now. `unicode` selects Unicode-aware classes; rules' main regexes run without
     /// them (ASCII classes over bytes), allowlists and path regexes with them.
     pub fn new(source: &str, unicode: bool) -> Result<Self, regex::Error> {

@@ -91,7 +91,7 @@ impl Scanner {
     pub(super) fn place_history(
         &self,
         history: &History,
-        drafts: HashMap<Oid, Vec<Finding>>,
+        drafts: &HashMap<Oid, Vec<Finding>>,
         occurrences: Occurrences,
         outcome: &mut ScanOutcome,
     ) {
@@ -199,14 +199,13 @@ impl Scanner {
                 .map(|g| (g.first_commit, g.commits.len(), g.finding))
                 .collect()
         };
-        reads.refs = match (history.reader(), history.changes.has_commits()) {
-            (Some(reader), true) => {
-                let ids: HashSet<String> = (placed.iter())
-                    .map(|(c, _, _)| history.commits[*c as usize].id.clone())
-                    .collect();
-                reader.refs_containing(&ids)
-            }
-            _ => HashMap::new(),
+        reads.refs = if history.changes.has_commits() {
+            let ids: HashSet<String> = (placed.iter())
+                .map(|(c, _, _)| history.commits[*c as usize].id.clone())
+                .collect();
+            history.refs_containing(&ids)
+        } else {
+            HashMap::new()
         };
         for (commit, commits, mut f) in placed {
             f.git = provenance(history, commit, commits, &f, reads);

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use git2::Oid;
 
+use crate::cache::BlobStat;
 use crate::census;
 use crate::engine::overlap::{self, Contender};
 use crate::engine::text::{self, BinaryText};
@@ -27,9 +28,10 @@ use crate::sources::dir::Dir;
 use crate::sources::git::GitHistory;
 use crate::sources::staged::Staged;
 use crate::sources::stdin::Stdin;
-use crate::sources::{Enumerate, Item, Origin, Progress, Sink, SkipReason, Source};
+use crate::sources::{Enumerate, Enumerated, Item, Origin, Progress, Sink, SkipReason, Source};
 use crate::suppress::{InCommit, Suppressor};
 
+mod cached;
 pub mod git;
 mod lines;
 
@@ -114,20 +116,7 @@ impl Scanner {
         occurrences: Occurrences,
     ) -> Result<ScanOutcome> {
         let started = Instant::now();
-        let shared = Mutex::new(Collected::default());
-        let lines = LineMemory::new();
-        let how = Enumerate {
-            threads: self.options.threads.min(MAX_THREADS),
-            max_file_size: self.options.max_file_size,
-            progress,
-        };
-        let sinks = || -> Box<dyn Sink + '_> {
-            let worker = Box::new(Worker::new(self, &shared, &lines, progress));
-            Box::new(Expanding::new(worker, archive::LIMITS))
-        };
-        let enumerated = source.enumerate(&how, &sinks)?;
-        drop(lines);
-        let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+        let (collected, enumerated) = self.collect(source, progress, false)?;
         let mut outcome = ScanOutcome {
             findings: collected.findings,
             errors: collected.errors,
@@ -139,7 +128,7 @@ impl Scanner {
             outcome.notes.push(note);
         }
         if let Some(history) = enumerated.history {
-            self.place_history(&history, collected.drafts, occurrences, &mut outcome);
+            self.place_history(&history, &collected.drafts, occurrences, &mut outcome);
         }
         outcome.finish(started);
         Ok(outcome)
@@ -165,6 +154,31 @@ impl Scanner {
             self.options.max_file_size,
             named.join(", ")
         ))
+    }
+
+    /// Runs `source`'s items through the workers and returns what they found, and what the source said
+    /// once done. `record_blobs` keeps each git blob's counters ([`Collected::blobs`]).
+    fn collect(
+        &self,
+        source: &dyn Source,
+        progress: &Progress,
+        record_blobs: bool,
+    ) -> Result<(Collected, Enumerated)> {
+        let shared = Mutex::new(Collected::new(record_blobs));
+        let lines = LineMemory::new();
+        let how = Enumerate {
+            threads: self.options.threads.min(MAX_THREADS),
+            max_file_size: self.options.max_file_size,
+            progress,
+        };
+        let sinks = || -> Box<dyn Sink + '_> {
+            let worker = Box::new(Worker::new(self, &shared, &lines, progress, record_blobs));
+            Box::new(Expanding::new(worker, archive::LIMITS))
+        };
+        let enumerated = source.enumerate(&how, &sinks)?;
+        drop(lines);
+        let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok((collected, enumerated))
     }
 
     /// Scans files and directories (`scan dir`).
@@ -493,6 +507,24 @@ struct Collected {
     errors: Vec<ScanError>,
     /// A few of the files skipped for `--max-file-size`, to name in a note.
     too_large: Vec<String>,
+    /// Each git blob's counters, when asked for (a cache keeps them).
+    blobs: Option<Vec<(Oid, BlobStat)>>,
+}
+
+impl Collected {
+    fn new(record_blobs: bool) -> Self {
+        Collected {
+            blobs: record_blobs.then(Vec::new),
+            ..Collected::default()
+        }
+    }
+
+    /// Records the counters of git blob `id` (when blobs are recorded).
+    fn record(&mut self, id: Option<Oid>, stat: impl FnOnce() -> BlobStat) {
+        if let (Some(id), Some(blobs)) = (id, &mut self.blobs) {
+            blobs.push((id, stat()));
+        }
+    }
 }
 
 /// One worker thread's sink: its scratch buffers and what it found, merged into the shared
@@ -518,6 +550,7 @@ impl<'a> Worker<'a> {
         shared: &'a Mutex<Collected>,
         lines: &'a LineMemory,
         progress: &'a Progress,
+        record_blobs: bool,
     ) -> Self {
         Worker {
             scanner,
@@ -527,7 +560,7 @@ impl<'a> Worker<'a> {
             text: Vec::new(),
             lines,
             progress,
-            local: Collected::default(),
+            local: Collected::new(record_blobs),
             shared,
             stream: Base::default(),
         }
@@ -684,6 +717,8 @@ impl<'a> Worker<'a> {
             Some(BinaryText::Utf16) => (&text[..], &text[..]),
             Some(BinaryText::Printable) => (&text[..], bytes),
         };
+        let suppressed = self.local.stats.suppressed;
+        let recorded = origin.git_id();
         match origin {
             Origin::Path(path) => self.scan_at(&path, scanned, located),
             Origin::Git { id, lineage } if kind.is_none() => self.scan_blob(id, lineage, bytes),
@@ -692,6 +727,14 @@ impl<'a> Worker<'a> {
         }
         self.text = text;
         self.identify_files(first, bytes);
+        let suppressed = self.local.stats.suppressed - suppressed;
+        self.local.record(recorded, || BlobStat {
+            files: 1,
+            bytes: len,
+            binary: u32::from(kind.is_some()),
+            suppressed: u32::try_from(suppressed).unwrap_or(u32::MAX),
+            ..BlobStat::default()
+        });
     }
 
     /// The rules that match a file by its path, for a file whose content is not scanned.
@@ -722,13 +765,17 @@ impl Sink for Worker<'_> {
                         if self.local.too_large.len() < TOO_LARGE_NAMED {
                             self.local.too_large.push(origin.describe());
                         }
+                        self.local.record(origin.git_id(), || BlobStat {
+                            too_large: 1,
+                            ..BlobStat::default()
+                        });
                     }
                     SkipReason::Symlink => {
                         self.local.stats.skipped_symlinks += 1;
                         return;
                     }
-                    // scanned as its entries
-                    SkipReason::Expanded => {}
+                    // scanned as its entries (whose counters its blob id collects)
+                    SkipReason::Expanded => self.local.record(origin.git_id(), BlobStat::default),
                 }
                 self.progress.blobs.fetch_add(1, Ordering::Relaxed);
                 // A git blob's path rules run where it is placed.
@@ -749,5 +796,8 @@ impl Drop for Worker<'_> {
         shared.errors.append(&mut self.local.errors);
         shared.too_large.append(&mut self.local.too_large);
         shared.stats.add(&self.local.stats);
+        if let (Some(all), Some(mine)) = (&mut shared.blobs, &mut self.local.blobs) {
+            all.append(mine);
+        }
     }
 }

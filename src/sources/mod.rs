@@ -59,6 +59,16 @@ impl Origin {
     }
 }
 
+impl Origin {
+    /// The blob id of a git origin (for an archive entry, the archive's).
+    pub fn git_id(&self) -> Option<Oid> {
+        match self {
+            Origin::Git { id, .. } | Origin::GitEntry { id, .. } => Some(*id),
+            Origin::Path(_) => None,
+        }
+    }
+}
+
 /// Why an entry's content was not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkipReason {

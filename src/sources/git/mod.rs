@@ -15,6 +15,7 @@ use super::{Enumerate, Enumerated, Item, Origin, Sink, SinkFactory, SkipReason, 
 use crate::error::{Error, Result};
 use crate::repotext;
 
+pub mod incremental;
 mod pack;
 mod walk;
 
@@ -113,6 +114,8 @@ pub struct History {
     /// The commit messages the walk met, by the id [`message_id`] gives them, until handed out.
     messages: HashMap<Oid, Vec<u8>>,
     reader: Option<Reader>,
+    /// Incremental walks: every selected commit's record, parents first (see [`incremental`]).
+    walked: Option<incremental::Walked>,
 }
 
 impl std::fmt::Debug for History {
@@ -187,6 +190,66 @@ impl History {
     pub fn reader(&self) -> Option<&Reader> {
         self.reader.as_ref()
     }
+
+    /// For each of `commits` (full hex ids), the refs whose history contains it (see
+    /// [`Reader::refs_containing`]). An incremental walk answers from the commit graph it holds in
+    /// memory instead of reading every commit again.
+    pub fn refs_containing(&self, commits: &HashSet<String>) -> HashMap<String, Vec<String>> {
+        let Some(reader) = self.reader() else {
+            return HashMap::new();
+        };
+        let tips = reader.ref_tips();
+        if let Some(found) = (self.walked.as_ref()).and_then(|w| w.refs_containing(&tips, commits))
+        {
+            return found;
+        }
+        reader.refs_containing_from(&tips, commits)
+    }
+
+    /// The records of an incremental walk, until taken.
+    pub fn walked(&self) -> Option<&incremental::Walked> {
+        self.walked.as_ref()
+    }
+
+    /// Takes the records of an incremental walk (every selected commit, parents first), for a cache.
+    pub fn take_walked(&mut self) -> Option<incremental::Walked> {
+        self.walked.take()
+    }
+}
+
+/// The branches, tags and remote branches of a repository: their short names, and per commit the
+/// names (indices into `names`) that point at it.
+#[derive(Debug, Default)]
+pub struct RefTips {
+    /// Short names.
+    pub names: Vec<String>,
+    /// Per commit, the refs that point at it.
+    pub tips: HashMap<Oid, Vec<usize>>,
+}
+
+impl RefTips {
+    /// The names of the refs set in `set` (one bit per name), sorted and deduplicated.
+    fn names_in(&self, set: &[u64]) -> Vec<String> {
+        let mut held: Vec<String> = (0..self.names.len())
+            .filter(|i| set[i / 64] & (1 << (i % 64)) != 0)
+            .map(|i| self.names[i].clone())
+            .collect();
+        held.sort();
+        held.dedup();
+        held
+    }
+
+    /// Bitset words per commit.
+    fn words(&self) -> usize {
+        self.names.len().div_ceil(64)
+    }
+
+    /// Sets the bits of the refs pointing at `oid` in `set`.
+    fn mark(&self, oid: &Oid, set: &mut [u64]) {
+        for &i in self.tips.get(oid).into_iter().flatten() {
+            set[i / 64] |= 1 << (i % 64);
+        }
+    }
 }
 
 /// Reads blobs of a scanned repository after its enumeration: old sides of changes, HEAD's files.
@@ -212,12 +275,9 @@ impl Reader {
         self.repo.find_blob(id).ok().map(|b| b.content().to_vec())
     }
 
-    /// For each of `commits` (full hex ids), the branches, tags and remote branches whose history
-    /// contains it (short names, sorted). One walk of the graph from every ref, children before parents,
-    /// each commit's set of refs handed down to its parents: no per-commit `git branch --contains`.
-    pub fn refs_containing(&self, commits: &HashSet<String>) -> HashMap<String, Vec<String>> {
-        let mut names: Vec<String> = Vec::new();
-        let mut tips: HashMap<Oid, Vec<usize>> = HashMap::new();
+    /// The branches, tags and remote branches, each peeled to its commit.
+    pub fn ref_tips(&self) -> RefTips {
+        let mut out = RefTips::default();
         if let Ok(refs) = self.repo.references() {
             for r in refs.flatten() {
                 let kind = r.name().unwrap_or("");
@@ -230,30 +290,47 @@ impl Reader {
                 let Ok(commit) = r.peel_to_commit() else {
                     continue;
                 };
-                tips.entry(commit.id()).or_default().push(names.len());
-                names.push(r.shorthand().unwrap_or(kind).to_string());
+                out.tips
+                    .entry(commit.id())
+                    .or_default()
+                    .push(out.names.len());
+                out.names.push(r.shorthand().unwrap_or(kind).to_string());
             }
         }
+        out
+    }
+
+    /// For each of `commits` (full hex ids), the branches, tags and remote branches whose history
+    /// contains it (short names, sorted). One walk of the graph from every ref, children before parents,
+    /// each commit's set of refs handed down to its parents: no per-commit `git branch --contains`.
+    pub fn refs_containing(&self, commits: &HashSet<String>) -> HashMap<String, Vec<String>> {
+        self.refs_containing_from(&self.ref_tips(), commits)
+    }
+
+    /// [`Reader::refs_containing`] for the refs `tips`.
+    fn refs_containing_from(
+        &self,
+        tips: &RefTips,
+        commits: &HashSet<String>,
+    ) -> HashMap<String, Vec<String>> {
         let mut out = HashMap::new();
-        if commits.is_empty() || names.is_empty() {
+        if commits.is_empty() || tips.names.is_empty() {
             return out;
         }
-        let words = names.len().div_ceil(64);
+        let words = tips.words();
         let Ok(mut walk) = self.repo.revwalk() else {
             return out;
         };
         if walk.set_sorting(git2::Sort::TOPOLOGICAL).is_err() {
             return out;
         }
-        for tip in tips.keys() {
+        for tip in tips.tips.keys() {
             let _ = walk.push(*tip);
         }
         let mut sets: HashMap<Oid, Vec<u64>> = HashMap::new();
         for oid in walk.flatten() {
             let mut set = sets.remove(&oid).unwrap_or_else(|| vec![0; words]);
-            for &i in tips.get(&oid).into_iter().flatten() {
-                set[i / 64] |= 1 << (i % 64);
-            }
+            tips.mark(&oid, &mut set);
             if let Ok(commit) = self.repo.find_commit(oid) {
                 for parent in commit.parent_ids() {
                     let p = sets.entry(parent).or_insert_with(|| vec![0; words]);
@@ -262,13 +339,7 @@ impl Reader {
             }
             let id = oid.to_string();
             if commits.contains(&id) {
-                let mut held: Vec<String> = (0..names.len())
-                    .filter(|i| set[i / 64] & (1 << (i % 64)) != 0)
-                    .map(|i| names[i].clone())
-                    .collect();
-                held.sort();
-                held.dedup();
-                out.insert(id, held);
+                out.insert(id, tips.names_in(&set));
             }
         }
         out
@@ -675,26 +746,15 @@ impl Source for GitHistory {
         drop(repo);
         release_freed_memory();
 
-        let mut notes = Vec::new();
-        let mut in_packs = HashSet::new();
-        if !is_range {
-            let mut visitor = PackedBlobs::new(sinks, &lineages, how);
-            let (seen, pack_notes) =
-                pack::for_each_packed_blob(&git_dir, threads, move |id, bytes| {
-                    visitor.visit(id, bytes)
-                });
-            in_packs = seen;
-            notes.extend(pack_notes);
-        }
-        // Whatever the packs did not hold: loose objects, and every blob of a range.
-        let messages = std::mem::take(&mut history.messages);
-        let rest: Vec<Oid> = (history.introductions.keys())
-            .filter(|oid| !in_packs.contains(oid) && !messages.contains_key(oid))
-            .copied()
-            .collect();
-        drop(in_packs);
-        read_blobs(&pool, &git_dir, &rest, &lineages, how, sinks);
-        hand_out_messages(&pool, messages, &lineages, how, sinks);
+        let mut notes = hand_out(
+            &git_dir,
+            &pool,
+            &mut history,
+            &lineages,
+            !is_range,
+            how,
+            sinks,
+        );
         notes.extend(history_notes(&history, no_commits));
         history.reader = Some(Reader::open(&git_dir)?);
         Ok(Enumerated {
@@ -702,6 +762,42 @@ impl Source for GitHistory {
             history: Some(history),
         })
     }
+}
+
+/// Hands every blob and commit message that `wanted` lists (with its lineage) to sinks: through the pack
+/// traversal when `packs` is set, then whatever the packs did not hold (loose objects, or everything)
+/// one by one. Returns the pack reader's notes.
+fn hand_out(
+    git_dir: &Path,
+    pool: &rayon::ThreadPool,
+    history: &mut History,
+    wanted: &HashMap<Oid, u32>,
+    packs: bool,
+    how: &Enumerate<'_>,
+    sinks: &SinkFactory<'_>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut in_packs = HashSet::new();
+    if packs {
+        let mut visitor = PackedBlobs::new(sinks, wanted, how);
+        let (seen, pack_notes) =
+            pack::for_each_packed_blob(git_dir, how.threads(), move |id, bytes| {
+                visitor.visit(id, bytes)
+            });
+        in_packs = seen;
+        notes.extend(pack_notes);
+    }
+    // Whatever the packs did not hold: loose objects, and every blob of a range.
+    let mut messages = std::mem::take(&mut history.messages);
+    messages.retain(|id, _| wanted.contains_key(id));
+    let rest: Vec<Oid> = (wanted.keys())
+        .filter(|oid| !in_packs.contains(oid) && !messages.contains_key(oid))
+        .copied()
+        .collect();
+    drop(in_packs);
+    read_blobs(pool, git_dir, &rest, wanted, how, sinks);
+    hand_out_messages(pool, messages, wanted, how, sinks);
+    notes
 }
 
 /// What a history scan tells besides findings: a shallow clone, submodules not followed, no commits.

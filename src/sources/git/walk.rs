@@ -16,25 +16,27 @@ use super::{
 use crate::error::{Error, Result};
 
 /// A file one commit introduces.
-struct Change {
-    path: Vec<u8>,
-    new: Oid,
+pub(super) struct Change {
+    pub(super) path: Vec<u8>,
+    pub(super) new: Oid,
     /// Range scans: the versions it replaces at its path (the first parent's, then the other parents').
     replaced: Vec<Oid>,
 }
 
 /// The changes one commit introduces, computed independently of every other commit.
-struct CommitChanges {
-    meta: CommitMeta,
-    changes: Vec<Change>,
+pub(super) struct CommitChanges {
+    pub(super) meta: CommitMeta,
+    /// Its parents' ids (an incremental walk keeps the graph).
+    pub(super) parents: Vec<Oid>,
+    pub(super) changes: Vec<Change>,
     /// Range scans: the files the commit deleted, with their paths.
     deleted: Vec<(Oid, Vec<u8>)>,
-    submodules: u64,
+    pub(super) submodules: u64,
     /// Subtrees that could not be read (missing or corrupt objects): what lies under them in this
     /// commit was not diffed.
-    errors: Vec<String>,
+    pub(super) errors: Vec<String>,
     /// The full commit message.
-    message: Vec<u8>,
+    pub(super) message: Vec<u8>,
 }
 
 /// Something the walk could not read: where (a commit) and what went wrong. The walk goes on without it;
@@ -44,7 +46,7 @@ pub(super) type WalkError = (String, String);
 /// Lists the selected commits, parents first. When libgit2's walk fails (a missing or corrupt commit in
 /// the history), the commits are walked again one by one: every commit that can be read is listed, and
 /// each that cannot is an error in `errors`.
-fn select_commits(
+pub(super) fn select_commits(
     repo: &Repository,
     selection: &Selection,
     errors: &mut Vec<WalkError>,
@@ -111,7 +113,7 @@ fn revwalk(repo: &Repository, selection: &Selection) -> Result<Vec<Oid>> {
 /// The commits a selection starts from and those whose history it excludes, for a walk that cannot
 /// lean on libgit2's. A ref whose object is missing is an error in `errors`; a ref to something that is
 /// not a commit (a tag of a blob) is left out, as libgit2's walk leaves it out.
-fn tips(
+pub(super) fn tips(
     repo: &Repository,
     selection: &Selection,
     errors: &mut Vec<WalkError>,
@@ -195,7 +197,7 @@ fn walk_tolerantly(
     order
 }
 
-fn unreadable_commit(oid: Oid, e: &git2::Error) -> WalkError {
+pub(super) fn unreadable_commit(oid: Oid, e: &git2::Error) -> WalkError {
     (
         format!("commit {oid}"),
         format!(
@@ -247,6 +249,7 @@ fn commit_changes(repo: &Repository, oid: Oid, record_old_sides: bool) -> Result
     }
     Ok(CommitChanges {
         meta: commit_meta(&commit),
+        parents: commit.parent_ids().collect(),
         changes,
         deleted: diff.deleted.unwrap_or_default(),
         submodules: diff.submodules,
@@ -289,7 +292,7 @@ pub(super) fn walk_history(
 }
 
 /// Diffs `commits` in parallel on the current pool; the result keeps their order.
-fn diff_commits(
+pub(super) fn diff_commits(
     git_dir: &Path,
     commits: &[Oid],
     record_old_sides: bool,
@@ -316,9 +319,9 @@ fn diff_commits(
 }
 
 /// Adds one commit's changes to `history` (commits are recorded parents first).
-fn record(history: &mut History, commit: CommitChanges) {
+pub(super) fn record(history: &mut History, commit: CommitChanges) {
     history.submodules += commit.submodules;
-    let has_message = !commit.message.iter().all(u8::is_ascii_whitespace);
+    let has_message = has_message(&commit.message);
     if commit.changes.is_empty() && !has_message {
         return;
     }
@@ -345,6 +348,11 @@ fn record(history: &mut History, commit: CommitChanges) {
             .collect();
         history.deleted.insert(index, deleted);
     }
+}
+
+/// True when a commit message says something (not blank): it is then content its commit introduces.
+pub(super) fn has_message(message: &[u8]) -> bool {
+    !message.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Orders tree entries the way git sorts them: by name, a tree's name compared as if it ended in `/`.
