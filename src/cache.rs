@@ -392,7 +392,7 @@ impl Body {
     /// What the body says, checked: every position in range, every object id well formed.
     fn into_contents(self) -> Result<Contents, String> {
         let corrupt = |what: &str| format!("corrupt body ({what})");
-        if self.ids.0.len() % ID_LEN != 0 {
+        if !self.ids.0.len().is_multiple_of(ID_LEN) {
             return Err(corrupt("object ids"));
         }
         let ids: Vec<Oid> = (self.ids.0.chunks_exact(ID_LEN))

@@ -41,7 +41,9 @@ impl Hasher for OidHasher {
         self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(first);
     }
 
-    fn write_usize(&mut self, _: usize) {} // the length prefix of an id's bytes: always the same
+    fn write_usize(&mut self, _: usize) {
+        // the length prefix of an id's bytes: always the same
+    }
 }
 
 /// A map keyed by object id, hashed by [`OidHasher`].
