@@ -103,6 +103,7 @@ fn audit_one(repo: &str, args: &ScanningArgs) -> keyhound::outcome::ScanOutcome 
         selection: Selection::AllRefs,
         all_occurrences: false,
         allow_config_changes: true,
+        cache: None,
     };
     match scan_git(request, args, Keep::default()) {
         Ok(scanned) => {
