@@ -74,6 +74,24 @@ fn history() -> TestRepo {
         &[("data.bin", Some(&format!("\0\0\x01{}", github_token(302))))],
         &format!("binary\n\nused token {}", github_token(303)),
     );
+    // an archive: its entries are scanned, and counted, under the archive's blob
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in [
+        ("conf/.env", format!("GITHUB_TOKEN={}\n", github_token(305))),
+        ("README", "nothing here\n".to_string()),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    }
+    repo.dir
+        .write("dist/bundle.zip", zip.finish().unwrap().into_inner());
+    let mut index = repo.repo.index().unwrap();
+    index
+        .add_path(std::path::Path::new("dist/bundle.zip"))
+        .unwrap();
+    index.write().unwrap();
+    repo.commit_index("bundle", &[]);
     let head = repo.repo.head().unwrap().name().unwrap().to_string();
     repo.branch("feature", base);
     repo.commit(
@@ -96,7 +114,11 @@ fn warm_scans_report_what_a_scan_from_scratch_reports() {
     let cache = TestDir::new();
     let plain = scan(&repo, None, &[]);
     assert_eq!(plain.code(), 1, "{}", plain.stderr());
-    assert!(plain.json()["findings"].as_array().unwrap().len() >= 5);
+    assert!(plain.json()["findings"].as_array().unwrap().len() >= 6);
+    assert!(plain
+        .findings()
+        .iter()
+        .any(|f| f.0 == "dist/bundle.zip!/conf/.env"));
     let cold = scan(&repo, Some(&cache), &[]);
     assert_eq!(cold.code(), 1, "{}", cold.stderr());
     assert!(notes(&cold).contains("written"), "{}", notes(&cold));
@@ -177,7 +199,7 @@ fn other_rules_or_options_do_not_use_the_cache() {
     // So do options that change what a blob's scan finds.
     for extra in [
         &["--min-confidence", "high"][..],
-        &["--max-file-size", "20"],
+        &["--max-file-size", "100"],
         &["--decode-depth", "0"],
     ] {
         let warm = scan(&repo, Some(&cache), extra);
