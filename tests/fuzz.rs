@@ -51,6 +51,11 @@ const TOKENS: &[&[u8]] = &[
     b"tree ",
     b"parent ",
     b"40000 ",
+    b"PK\x03\x04",
+    b"PK\x01\x02",
+    b"PK\x05\x06",
+    b"\x1f\x8b\x08",
+    b"ustar\x0000",
 ];
 
 /// One mutation of `input`, sometimes spliced with `other`.
@@ -126,4 +131,9 @@ fn fuzz_decode_bounded() {
 #[test]
 fn fuzz_git_bounded() {
     run("git", 40, harness::git);
+}
+
+#[test]
+fn fuzz_archive_bounded() {
+    run("archive", 1500, harness::archive);
 }

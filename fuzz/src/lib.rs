@@ -108,6 +108,27 @@ pub fn engine(data: &[u8]) {
     scan_bytes(scanner, "src/config/app.env", data);
 }
 
+/// The archive reader on arbitrary bytes: expanded under small bounds (every entry handed on must lie
+/// within them), then scanned as a file through the whole pipeline under the bounds every scan applies.
+pub fn archive(data: &[u8]) {
+    use keyhound::sources::archive::{expand, Limits};
+    let limits = Limits {
+        depth: 3,
+        entries: 200,
+        entry_bytes: 1 << 20,
+        total_bytes: 4 << 20,
+        ratio: 100,
+    };
+    let (mut entries, mut bytes) = (0usize, 0u64);
+    expand(data, limits, &mut |_path, content| {
+        assert!(content.len() as u64 <= limits.entry_bytes);
+        entries += 1;
+        bytes += content.len() as u64;
+    });
+    assert!(entries <= limits.entries && bytes <= limits.total_bytes);
+    scan_bytes(builtin_scanner(), "upload/bundle.zip", data);
+}
+
 /// The decoders alone, two layers deep. Every run found lies inside its input and decodes to something.
 pub fn decode(data: &[u8]) {
     for outer in decode::find_encoded(data) {
