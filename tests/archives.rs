@@ -136,7 +136,7 @@ fn secrets_inside_zip_jar_tar_gz_docx_and_gzip_are_found_at_their_inner_paths() 
         .map(|f| f["fingerprint"].as_str().unwrap())
         .collect();
     assert_eq!(fingerprints.len(), 5);
-    for format in ["text", "sarif", "junit", "gitlab"] {
+    for format in ["text", "sarif", "junit", "gitlab", "html"] {
         let out = dir
             .cmd(&["scan", "dir", ".", "--format", format, "--color", "never"])
             .run()
