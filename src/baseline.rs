@@ -176,6 +176,11 @@ impl Baseline {
         out
     }
 
+    /// The entry of the secret whose identity ([`secret_id`]) is `id`.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.get(id)
+    }
+
     /// The entries, sorted by identity.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.values()
@@ -193,7 +198,7 @@ impl Baseline {
                 return true;
             }
             let id = secret_id(f);
-            let known = self.entries.contains_key(&id);
+            let known = self.entry(&id).is_some();
             seen.insert(id);
             !known
         });

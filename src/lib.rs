@@ -21,7 +21,7 @@
 //!                                  finding, suppress, outcome   rules, sources, verify, repotext
 //!                                  exit_code: outcome, finding  hook: sources
 //! scan, target                     scan: engine, sources, suppress, finding, outcome, census, cache,
-//!                                  rules
+//!                                  rules (explain: baseline, report)
 //!                                  target: config, report, sources
 //! audit, readback                  audit: outcome, report, exit_code
 //!                                  readback: outcome, finding, report
@@ -53,7 +53,8 @@
 //! * [`exit_code`] is the exit-code policy: errors outrank findings.
 //! * [`hook`] installs and removes the git pre-commit hook.
 //! * [`target`] resolves what a git scan points at (its root, trusted config and version-control facts).
-//! * [`scan`] ties it together in parallel.
+//! * [`scan`] ties it together in parallel; [`scan::explain`] says, for every candidate, which stage
+//!   kept or dropped it and why (`keyhound explain`, `--explain`).
 //! * [`audit`] is what an organisation-wide audit adds: the repository list, shards, JSON Lines records.
 //! * [`readback`] reads saved JSON and JSON Lines reports back, and merges them into one census.
 

@@ -9,6 +9,7 @@ mod census;
 mod cli;
 mod configleaks;
 mod credfiles;
+mod explain;
 mod formats;
 mod git;
 mod hostile;

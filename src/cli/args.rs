@@ -107,6 +107,15 @@ impl ScanArgs {
         Keep {
             context: self.verify.enabled(),
             excerpts: self.format.0.shows_code(),
+            explain: false,
+        }
+    }
+
+    /// [`ScanArgs::keep`], and every candidate's verdicts when `explain`.
+    pub fn keep_explaining(&self, explain: bool) -> Keep {
+        Keep {
+            explain,
+            ..self.keep()
         }
     }
 }
@@ -118,6 +127,8 @@ pub struct Keep {
     pub context: bool,
     /// A masked excerpt of the code, for a report that shows it (`--format html`).
     pub excerpts: bool,
+    /// Every candidate's verdicts (`--explain`, `keyhound explain`).
+    pub explain: bool,
 }
 
 /// Flags that decide what a scan reads and finds (not how it reports): every scan takes them, and so
@@ -172,6 +183,7 @@ impl ScanningArgs {
             min_confidence: self.min_confidence.into(),
             keep_context: keep.context,
             excerpts: keep.excerpts,
+            explain: keep.explain,
             ..ScanOptions::default()
         }
     }

@@ -7,6 +7,7 @@ mod args;
 mod audit;
 mod baseline;
 mod completions;
+mod explain;
 mod hook;
 mod merge;
 mod rules;
@@ -69,6 +70,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = rules::ListFormat::Text)]
         format: rules::ListFormat,
     },
+    /// Explain every candidate in a file (or on a line): the rule and keyword that reached it, and
+    /// the stage that kept or dropped it, with its numbers. Answers "why was this (not) reported?".
+    Explain(explain::ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print a manual page (roff), e.g. `keyhound man > keyhound.1`, `keyhound man scan dir`.
@@ -91,6 +95,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Rules(cmd) => rules::run(cmd),
         Command::Hook(cmd) => hook::run(cmd),
         Command::Verifiers { format } => verify::list(format),
+        Command::Explain(args) => explain::run(args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
     }

@@ -35,11 +35,19 @@ pub enum ScanCommand {
         /// Also scan files that .gitignore excludes.
         #[arg(long)]
         no_ignore: bool,
+        /// Explain every candidate in every file on stderr: the rule and keyword that reached it and
+        /// the stage that kept or dropped it, with its numbers (one block per candidate: large).
+        #[arg(long)]
+        explain: bool,
         #[command(flatten)]
         common: ScanArgs,
     },
     /// Scan standard input (CI logs, pasted output).
     Stdin {
+        /// Explain every candidate in every file on stderr: the rule and keyword that reached it and
+        /// the stage that kept or dropped it, with its numbers (one block per candidate: large).
+        #[arg(long)]
+        explain: bool,
         #[command(flatten)]
         common: ScanArgs,
     },
@@ -80,11 +88,19 @@ pub enum ScanCommand {
 }
 
 impl ScanCommand {
+    /// `--explain` (directory and standard-input scans take it).
+    fn explain(&self) -> bool {
+        match self {
+            ScanCommand::Dir { explain, .. } | ScanCommand::Stdin { explain, .. } => *explain,
+            _ => false,
+        }
+    }
+
     /// The flags every scan takes.
     fn common(&self) -> &ScanArgs {
         match self {
             ScanCommand::Dir { common, .. }
-            | ScanCommand::Stdin { common }
+            | ScanCommand::Stdin { common, .. }
             | ScanCommand::Git { common, .. }
             | ScanCommand::Staged { common, .. } => common,
         }
@@ -126,31 +142,21 @@ impl CommitArgs {
 pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
     // A flag combination that cannot work is refused before a long scan, not after it.
     cmd.common().verify.fail_on()?;
+    let explain = cmd.explain();
     let (scanned, common) = match cmd {
         ScanCommand::Dir {
             paths,
             no_ignore,
             common,
+            ..
         } => {
-            let keep = common.keep();
-            (
-                scan_dirs(&paths, no_ignore, &common.scanning, keep)?,
-                common,
-            )
-        }
-        ScanCommand::Stdin { common } => {
-            let (scanner, notes) =
-                build_scanner(&common.scanning, &WorkTree::new("."), false, common.keep())?;
-            let mut outcome = scanner.scan_stdin()?;
-            outcome.notes.extend(notes);
-            let scanned = Scanned {
-                scanner,
-                outcome,
-                root: None,
-                vcs: None,
-                whole: false,
-            };
+            let keep = common.keep_explaining(explain);
+            let scanned = scan_dirs(&paths, no_ignore, &common.scanning, keep)?;
             (scanned, common)
+        }
+        ScanCommand::Stdin { common, .. } => {
+            let keep = common.keep_explaining(explain);
+            (scan_stdin(&common.scanning, keep)?, common)
         }
         ScanCommand::Git {
             path,
@@ -196,8 +202,39 @@ pub fn run(cmd: ScanCommand) -> Result<ExitCode> {
         vcs,
         whole,
     } = scanned;
+    if explain {
+        print_explanations(&scanner, &common)?;
+    }
     apply_baseline(&common, &mut outcome, whole)?;
     finish(&scanner, &common, outcome, root, vcs)
+}
+
+/// `--explain`: every candidate the scan explained, on stderr (stdout carries only the report).
+fn print_explanations(scanner: &Scanner, args: &ScanArgs) -> Result<()> {
+    let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
+    let mut err = std::io::stderr().lock();
+    super::explain::print(
+        scanner,
+        None,
+        baseline.as_ref(),
+        args.show_secrets,
+        &mut err,
+    )?;
+    Ok(())
+}
+
+/// `scan stdin`: standard input to its end, with the config found in the current directory.
+fn scan_stdin(args: &ScanningArgs, keep: Keep) -> Result<Scanned> {
+    let (scanner, notes) = build_scanner(args, &WorkTree::new("."), false, keep)?;
+    let mut outcome = scanner.scan_stdin()?;
+    outcome.notes.extend(notes);
+    Ok(Scanned {
+        scanner,
+        outcome,
+        root: None,
+        vcs: None,
+        whole: false,
+    })
 }
 
 /// A finished scan, before baselines and reporting.
@@ -373,6 +410,13 @@ pub(super) fn write_scrub_plan(
     Ok(())
 }
 
+/// Reads and parses the baseline file at `path`.
+pub(super) fn read_baseline(path: &Path) -> Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading baseline {}", path.display()))?;
+    Ok(Baseline::parse(&text, &path.display().to_string())?)
+}
+
 /// `--write-baseline` (every finding's secret, before any baseline is applied), then `--baseline` and
 /// `--prune`. `whole`: the scan saw everything a baseline can name, so unmatched entries are stale.
 fn apply_baseline(args: &ScanArgs, outcome: &mut ScanOutcome, whole: bool) -> Result<()> {
@@ -387,9 +431,7 @@ fn apply_baseline(args: &ScanArgs, outcome: &mut ScanOutcome, whole: bool) -> Re
     if args.prune && !whole {
         bail!(keyhound::baseline::PRUNE_NEEDS_WHOLE);
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading baseline {}", path.display()))?;
-    let baseline = Baseline::parse(&text, &path.display().to_string())?;
+    let baseline = read_baseline(path)?;
     let applied = baseline.apply(outcome, whole)?;
     if args.prune && outcome.errors.is_empty() && !applied.stale.is_empty() {
         std::fs::write(path, baseline.without(&applied.stale).render())

@@ -42,16 +42,23 @@ const PLACEHOLDER_MARKS: &[&str] = &[
 
 /// True when `secret` is a placeholder rather than a credential.
 pub fn is_placeholder(secret: &[u8]) -> bool {
+    placeholder_mark(secret).is_some()
+}
+
+/// What marks `secret` as a placeholder, when something does: the word or mark it holds (`example`,
+/// `xxxx`, `${`), `your…` at its start, a `<name>` in angle brackets, or too few distinct characters.
+pub fn placeholder_mark(secret: &[u8]) -> Option<String> {
     let lower = secret.to_ascii_lowercase();
     if lower.starts_with(b"your") {
-        return true;
+        return Some("`your…` at the start".into());
     }
-    if PLACEHOLDER_MARKS
-        .iter()
-        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
-        || PLACEHOLDER_WORDS.iter().any(|w| contains_word(secret, w))
+    if let Some(mark) =
+        (PLACEHOLDER_MARKS.iter()).find(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
     {
-        return true;
+        return Some(format!("mark `{mark}`"));
+    }
+    if let Some(word) = PLACEHOLDER_WORDS.iter().find(|w| contains_word(secret, w)) {
+        return Some(format!("word `{word}`"));
     }
     // `<TOKEN>`, `<your key here>`: a name in angle brackets. A generated key may hold `<` and `>` too,
     // and chance puts a few letters between them (`…$>k#YWyz<re>s6w`): a name has four letters or more.
@@ -63,14 +70,14 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
                     .iter()
                     .all(|b| b.is_ascii_alphanumeric() || b" _-.:".contains(b))
             {
-                return true;
+                return Some("a `<name>` in angle brackets".into());
             }
         }
     }
     if secret.len() >= 4 && distinct_bytes(secret) <= 2 {
-        return true;
+        return Some("at most two distinct characters".into());
     }
-    false
+    None
 }
 
 /// Words that mark a value as test data, matched as words.

@@ -127,28 +127,72 @@ impl Allowlist {
         self.regexes.iter().chain(&self.paths).chain(&self.matches)
     }
 
-    /// True when `secret` is allowed by a regex or a stopword.
+    /// True when the secret is allowed (matches a regex or contains a stopword).
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
-        if self.regexes.iter().any(|r| r.is_match(secret)) {
-            return true;
-        }
-        if self.stopwords.is_empty() {
-            return false;
-        }
-        let lower = secret.to_ascii_lowercase();
-        self.stopwords
-            .iter()
-            .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+        self.why_secret(secret).is_some()
     }
 
-    /// True when files at `path` are not reported.
+    /// The entry that allows the secret: the first regex it matches, else the first stopword it
+    /// contains (case-insensitive).
+    pub fn why_secret(&self, secret: &[u8]) -> Option<Allowed> {
+        if let Some(r) = self.regexes.iter().find(|r| r.is_match(secret)) {
+            return Some(Allowed::Regex(r.as_str().to_string()));
+        }
+        if self.stopwords.is_empty() {
+            return None;
+        }
+        let lower = secret.to_ascii_lowercase();
+        (self.stopwords.iter())
+            .find(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+            .map(|w| Allowed::Stopword(w.clone()))
+    }
+
+    /// True when findings at `path` are allowed.
     pub fn allows_path(&self, path: &str) -> bool {
-        self.paths.iter().any(|r| r.is_match(path.as_bytes()))
+        self.why_path(path).is_some()
+    }
+
+    /// The first path regex `path` matches.
+    pub fn why_path(&self, path: &str) -> Option<Allowed> {
+        (self.paths.iter())
+            .find(|r| r.is_match(path.as_bytes()))
+            .map(|r| Allowed::Path(r.as_str().to_string()))
     }
 
     /// True when the whole text of a match is allowed.
     pub fn allows_match(&self, matched: &[u8]) -> bool {
-        self.matches.iter().any(|r| r.is_match(matched))
+        self.why_match(matched).is_some()
+    }
+
+    /// The first `matches` regex the whole text of a match (or a line) matches.
+    pub fn why_match(&self, matched: &[u8]) -> Option<Allowed> {
+        (self.matches.iter())
+            .find(|r| r.is_match(matched))
+            .map(|r| Allowed::Match(r.as_str().to_string()))
+    }
+}
+
+/// The allowlist entry that allowed something, for `explain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allowed {
+    /// A secret regex.
+    Regex(String),
+    /// A stopword.
+    Stopword(String),
+    /// A path regex.
+    Path(String),
+    /// A whole-match (or line) regex.
+    Match(String),
+}
+
+impl std::fmt::Display for Allowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Allowed::Regex(r) => write!(f, "secret regex `{r}`"),
+            Allowed::Stopword(w) => write!(f, "stopword `{w}`"),
+            Allowed::Path(r) => write!(f, "path regex `{r}`"),
+            Allowed::Match(r) => write!(f, "match regex `{r}`"),
+        }
     }
 }
 

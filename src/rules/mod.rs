@@ -8,5 +8,7 @@ pub mod compile;
 pub mod pattern;
 pub mod syntax;
 
-pub use compile::{is_template_path, is_test_path, Allowlist, Checksum, Rule, RuleOrigin, RuleSet};
+pub use compile::{
+    is_template_path, is_test_path, Allowed, Allowlist, Checksum, Rule, RuleOrigin, RuleSet,
+};
 pub use syntax::{AllowlistSyntax, Confidence, RuleFile, RuleSyntax};

@@ -29,9 +29,10 @@ use crate::sources::git::GitHistory;
 use crate::sources::staged::Staged;
 use crate::sources::stdin::Stdin;
 use crate::sources::{Enumerate, Enumerated, Item, Origin, Progress, Sink, SkipReason, Source};
-use crate::suppress::{InCommit, Suppressor};
+use crate::suppress::{InCommit, Suppression, Suppressor};
 
 mod cached;
+pub mod explain;
 pub mod git;
 mod lines;
 
@@ -60,6 +61,9 @@ pub struct ScanOptions {
     pub excerpts: bool,
     /// How fingerprints and secret identities are computed (unkeyed unless a key is given).
     pub fingerprints: Fingerprints,
+    /// Explain every candidate of every file found at a path (directories, standard input): see
+    /// [`explain`] and [`Scanner::take_explanations`]. Git history is not explained.
+    pub explain: bool,
 }
 
 /// Lines kept on each side of a finding when [`ScanOptions::keep_context`] is set.
@@ -75,6 +79,7 @@ impl Default for ScanOptions {
             keep_context: false,
             excerpts: false,
             fingerprints: Fingerprints::Unkeyed,
+            explain: false,
         }
     }
 }
@@ -85,6 +90,8 @@ pub struct Scanner {
     engine: Engine,
     suppressor: Suppressor,
     options: ScanOptions,
+    /// What the scans so far explained (with [`ScanOptions::explain`]).
+    explained: Mutex<Vec<explain::Explanation>>,
 }
 
 impl Scanner {
@@ -94,7 +101,19 @@ impl Scanner {
             engine,
             suppressor,
             options,
+            explained: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Takes what the scans so far explained ([`ScanOptions::explain`]), ordered by path, line,
+    /// column and rule.
+    pub fn take_explanations(&self) -> Vec<explain::Explanation> {
+        let mut list =
+            std::mem::take(&mut *self.explained.lock().unwrap_or_else(|p| p.into_inner()));
+        list.sort_by(|a, b| {
+            (&a.path, a.line, a.column, &a.rule_id).cmp(&(&b.path, b.line, b.column, &b.rule_id))
+        });
+        list
     }
 
     /// The engine.
@@ -177,7 +196,9 @@ impl Scanner {
         };
         let enumerated = source.enumerate(&how, &sinks)?;
         drop(lines);
-        let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+        let explained = std::mem::take(&mut collected.explained);
+        (self.explained.lock().unwrap_or_else(|p| p.into_inner())).extend(explained);
         Ok((collected, enumerated))
     }
 
@@ -384,34 +405,59 @@ impl Scanner {
     /// [`Scanner::place`] for a finding a history scan attributes to `commit`.
     fn place_in(
         &self,
-        mut finding: Finding,
+        finding: Finding,
         path: &str,
         commit: Option<InCommit<'_>>,
         stats: &mut ScanStats,
     ) -> Option<Finding> {
+        match self.placed(finding, path, commit) {
+            Ok(f) => Some(f),
+            Err(NotPlaced::Suppressed(_)) => {
+                stats.suppressed += 1;
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// The finding at `path` with its path, confidence there and fingerprint, or why it is not
+    /// reported there.
+    fn placed(
+        &self,
+        mut finding: Finding,
+        path: &str,
+        commit: Option<InCommit<'_>>,
+    ) -> std::result::Result<Finding, NotPlaced> {
         let rule = self.engine.rule(finding.rule_index);
         if !rule.applies_at(path) {
-            return None;
+            return Err(NotPlaced::NotHere);
         }
         finding.confidence = filter::confidence_at(rule, path, &finding.secret_bytes);
         if finding.confidence < self.options.min_confidence {
-            return None;
+            return Err(NotPlaced::BelowConfidence);
         }
         let fp =
             (self.options.fingerprints).fingerprint(&finding.rule_id, path, &finding.secret_bytes);
-        if self
-            .suppressor
-            .check_place(path, finding.line, &fp, &finding.secret_bytes, commit)
-            .is_some()
-        {
-            stats.suppressed += 1;
-            return None;
+        let secret = &finding.secret_bytes;
+        if let Some(why) = (self.suppressor).check_place(path, finding.line, &fp, secret, commit) {
+            return Err(NotPlaced::Suppressed(why));
         }
         finding.path = path.to_string();
         finding.fingerprint = fp;
         finding.secret_id = census::identity(&finding, &self.options.fingerprints);
-        Some(finding)
+        Ok(finding)
     }
+}
+
+/// Why a drafted finding is not reported at a path.
+#[derive(Debug)]
+enum NotPlaced {
+    /// Its rule does not apply at the path.
+    NotHere,
+    /// Its confidence there (test data lowers some rules') is below `--min-confidence`.
+    BelowConfidence,
+    /// Something the user said silences it there.
+    Suppressed(Suppression),
 }
 
 /// How many files over `--max-file-size` the note about them names.
@@ -507,6 +553,8 @@ struct Collected {
     errors: Vec<ScanError>,
     /// A few of the files skipped for `--max-file-size`, to name in a note.
     too_large: Vec<String>,
+    /// Every candidate explained (with [`ScanOptions::explain`]).
+    explained: Vec<explain::Explanation>,
     /// Each git blob's counters, when asked for (a cache keeps them).
     blobs: Option<Vec<(Oid, BlobStat)>>,
 }
@@ -590,6 +638,11 @@ impl<'a> Worker<'a> {
         let at = |i: usize| text::text_offset(bytes, kind, i);
         let owned = part.owned(bytes.len());
         let owned = at(owned.start)..at(owned.end);
+        if self.scanner.options.explain {
+            let own = Some(owned.clone());
+            let explained = (self.scanner).explain_blob(path, (scanned, located), own, self.stream);
+            self.local.explained.extend(explained);
+        }
         self.matches.clear();
         let engine = &self.scanner.engine;
         engine.scan(path, scanned, &mut self.scratch, &mut self.matches);
@@ -618,6 +671,11 @@ impl<'a> Worker<'a> {
     /// Content found at `path`: every rule over `scanned`, then placed there and located in `located`
     /// (the same bytes, or text of the same length whose offsets are the file's).
     fn scan_at(&mut self, path: &str, scanned: &[u8], located: &[u8]) {
+        if self.scanner.options.explain {
+            let explained =
+                (self.scanner).explain_blob(path, (scanned, located), None, Base::default());
+            self.local.explained.extend(explained);
+        }
         self.matches.clear();
         let engine = &self.scanner.engine;
         engine.scan_path(path, &mut self.matches);
@@ -739,6 +797,10 @@ impl<'a> Worker<'a> {
 
     /// The rules that match a file by its path, for a file whose content is not scanned.
     fn path_rules(&mut self, path: &str) {
+        if self.scanner.options.explain {
+            let explained = (self.scanner).explain_blob(path, (b"", b""), None, Base::default());
+            self.local.explained.extend(explained);
+        }
         self.matches.clear();
         self.scanner.engine.scan_path(path, &mut self.matches);
         if !self.matches.is_empty() {
@@ -795,6 +857,7 @@ impl Drop for Worker<'_> {
         shared.drafts.extend(self.local.drafts.drain());
         shared.errors.append(&mut self.local.errors);
         shared.too_large.append(&mut self.local.too_large);
+        shared.explained.append(&mut self.local.explained);
         shared.stats.add(&self.local.stats);
         if let (Some(all), Some(mine)) = (&mut shared.blobs, &mut self.local.blobs) {
             all.append(mine);

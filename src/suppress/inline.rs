@@ -20,16 +20,25 @@ const NEXT_LINE: &[&[u8]] = &[
 
 /// True when the line holding `offset`, or the line before it, carries an allow marker.
 pub fn is_allowed_inline(bytes: &[u8], offset: usize) -> bool {
+    marker(bytes, offset).is_some()
+}
+
+/// The allow marker on the line holding `offset` (or, for a next-line marker, on the line before it).
+pub fn marker(bytes: &[u8], offset: usize) -> Option<&'static str> {
     let line = crate::engine::locate::line_range(bytes, offset);
     let this = &bytes[line.clone()];
-    if SAME_LINE.iter().any(|m| contains(this, m)) && !NEXT_LINE.iter().any(|m| contains(this, m)) {
-        return true;
+    if !NEXT_LINE.iter().any(|m| contains(this, m)) {
+        if let Some(m) = SAME_LINE.iter().find(|m| contains(this, m)) {
+            return std::str::from_utf8(m).ok();
+        }
     }
     if line.start == 0 {
-        return false;
+        return None;
     }
     let prev = crate::engine::locate::line_range(bytes, line.start - 1);
-    NEXT_LINE.iter().any(|m| contains(&bytes[prev.clone()], m))
+    (NEXT_LINE.iter())
+        .find(|m| contains(&bytes[prev.clone()], m))
+        .and_then(|m| std::str::from_utf8(m).ok())
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

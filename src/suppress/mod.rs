@@ -7,7 +7,7 @@ pub mod inline;
 
 use std::collections::HashSet;
 
-use crate::rules::Allowlist;
+use crate::rules::{Allowed, Allowlist};
 
 /// Everything that can silence a finding, resolved once per scan.
 #[derive(Debug, Default)]
@@ -54,15 +54,33 @@ pub struct InCommit<'a> {
     pub range: bool,
 }
 
-/// Why a finding was suppressed (counted in the summary).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a finding was suppressed (counted in the summary; `explain` says it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Suppression {
-    /// The config's allowlist.
-    Allowlist,
-    /// An inline marker.
-    Inline,
-    /// The ignore file.
+    /// An entry of the config's allowlist.
+    Allowlist(Allowed),
+    /// The config file's own rule examples, in the config file.
+    ConfigExample,
+    /// An inline marker (the marker).
+    Inline(&'static str),
+    /// A fingerprint in the ignore file (`.keyhoundignore` or `--ignore-file`).
     Fingerprint,
+    /// A `.gitleaksignore` entry for the file and line.
+    GitleaksIgnore,
+}
+
+impl std::fmt::Display for Suppression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Suppression::Allowlist(a) => write!(f, "the config's allowlist: {a}"),
+            Suppression::ConfigExample => f.write_str("an example of a rule in this config file"),
+            Suppression::Inline(m) => write!(f, "inline marker `{m}`"),
+            Suppression::Fingerprint => f.write_str("its fingerprint is in the ignore file"),
+            Suppression::GitleaksIgnore => {
+                f.write_str("a .gitleaksignore entry for this file and line")
+            }
+        }
+    }
 }
 
 impl Suppressor {
@@ -74,20 +92,17 @@ impl Suppressor {
         bytes: &[u8],
         secret_start: usize,
     ) -> Option<Suppression> {
-        if self.global.allows_secret(secret) {
-            return Some(Suppression::Allowlist);
+        if let Some(why) = self.global.why_secret(secret) {
+            return Some(Suppression::Allowlist(why));
         }
         // Scan-wide "match" regexes are tried on the secret's whole line (gitleaks' regexTarget = line).
         if !self.global.matches.is_empty() {
             let line = crate::engine::locate::line_range(bytes, secret_start);
-            if self.global.allows_match(&bytes[line]) {
-                return Some(Suppression::Allowlist);
+            if let Some(why) = self.global.why_match(&bytes[line]) {
+                return Some(Suppression::Allowlist(why));
             }
         }
-        if inline::is_allowed_inline(bytes, secret_start) {
-            return Some(Suppression::Inline);
-        }
-        None
+        inline::marker(bytes, secret_start).map(Suppression::Inline)
     }
 
     /// What silences a finding of `secret` at one path (introduced by a commit, in history scans): the
@@ -101,15 +116,15 @@ impl Suppressor {
         secret: &[u8],
         commit: Option<InCommit<'_>>,
     ) -> Option<Suppression> {
-        if self.global.allows_path(path) {
-            return Some(Suppression::Allowlist);
+        if let Some(why) = self.global.why_path(path) {
+            return Some(Suppression::Allowlist(why));
         }
         if self
             .config_examples
             .as_ref()
             .is_some_and(|c| c.exempts(path, secret))
         {
-            return Some(Suppression::Allowlist);
+            return Some(Suppression::ConfigExample);
         }
         let gitleaks = !self.gitleaks_ignored.is_empty()
             && match commit {
@@ -118,9 +133,9 @@ impl Suppressor {
                     .gitleaks_ignored
                     .matches_in_commit(path, line, c.commit, c.range),
             };
-        if self.fingerprints.contains(fingerprint) || gitleaks {
+        if self.fingerprints.contains(fingerprint) {
             return Some(Suppression::Fingerprint);
         }
-        None
+        gitleaks.then_some(Suppression::GitleaksIgnore)
     }
 }
