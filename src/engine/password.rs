@@ -125,12 +125,24 @@ pub fn not_a_password(value: &[u8]) -> Option<NotAPassword> {
     None
 }
 
-/// Code: brackets that open and close in pairs (`form[password]`, `getPass()`, `{{ pw }}`). A generated
-/// password's punctuation rarely balances (`vhb2}QN,?FTs`).
+/// Code: brackets that open and close in pairs (`form[password]`, `getPass()`, `{{ pw }}`), a call
+/// (`+newSecret(`) or a concatenation's operand. A generated password's punctuation rarely balances
+/// (`vhb2}QN,?FTs`).
 fn is_code(s: &str) -> bool {
     let count = |c: char| s.matches(c).count();
     let pairs = [('(', ')'), ('[', ']'), ('{', '}')];
-    pairs.iter().any(|&(o, _)| count(o) > 0) && pairs.iter().all(|&(o, c)| count(o) == count(c))
+    let balanced = pairs.iter().any(|&(o, _)| count(o) > 0)
+        && pairs.iter().all(|&(o, c)| count(o) == count(c));
+    // a call opened by a name of three letters or more (`+newSecret(`), or a concatenation's operand
+    let call = s.match_indices('(').any(|(i, _)| {
+        s[..i]
+            .bytes()
+            .rev()
+            .take_while(u8::is_ascii_alphabetic)
+            .count()
+            >= 3
+    });
+    balanced || call || s.starts_with('+') || s.ends_with('+')
 }
 
 /// Identifiers and labels: letters only, either one capitalised word (`Password`), camel case with humps
@@ -246,6 +258,7 @@ mod tests {
             ("secrets.json", NotAPassword::PathOrUrl),
             ("apache@localhost", NotAPassword::PathOrUrl),
             ("form[password]", NotAPassword::Code),
+            ("+newPlausibleSecret(", NotAPassword::Code),
             ("TestSource-Password", NotAPassword::TestValue),
             ("pscale_pw_", NotAPassword::Name),
         ] {
