@@ -6,9 +6,12 @@
 //! Expansion is bounded ([`LIMITS`]): nesting depth, entries per archive, bytes per entry, bytes in all
 //! and the ratio of decompressed to compressed bytes (compression bombs). Past a bound, what is left is
 //! not read and an error names the archive (or entry) and the bound, so the scan is incomplete and says
-//! so; memory never grows past the bounds and nothing loops. A damaged archive is an error too, and the
-//! entries read before the damage are still scanned; when not even its directory can be read, its bytes
-//! are scanned as they are (the printable text in them). An encrypted entry cannot be read: an error.
+//! so; memory never grows past the bounds and nothing loops. A damaged zip or gzip is an error too, and
+//! the entries read before the damage are still scanned; when not even its directory can be read, its
+//! bytes are scanned as they are (the printable text in them). A tar stores its entries as they are, so
+//! a damaged one is no error: a truncated entry is scanned for the bytes it has and what follows a header
+//! that cannot be read is scanned as it is (git's own test suite commits such tars). An encrypted entry
+//! cannot be read: an error.
 //!
 //! [`Expanding`] is a [`Sink`] in front of another: every source's blobs pass through it.
 
@@ -42,6 +45,15 @@ pub const LIMITS: Limits = Limits {
 
 /// Entries up to this size are never held to the ratio bound (tiny files compress well).
 pub const RATIO_FLOOR: u64 = 1 << 20;
+
+/// The `len` bytes of `bytes` from `start`, or as many as there are.
+fn clamp(bytes: &[u8], start: u64, len: u64) -> &[u8] {
+    let start = usize::try_from(start)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    &bytes[start..start.saturating_add(len).min(bytes.len())]
+}
 
 /// What joins an archive's path and an entry's.
 pub const SEPARATOR: &str = "!/";
@@ -268,23 +280,26 @@ impl Expander<'_> {
         true
     }
 
+    /// A tar: its entries are stored as they are, so each is a slice of `bytes` (clamped to what is
+    /// there: a truncated last entry is scanned for the bytes it has, nothing else exists to hide).
+    /// Where a header cannot be read, the rest of the bytes are handed on as they are, as an entry
+    /// named `<tar data from byte N>`, so a damaged tar hides nothing either.
     fn tar(&mut self, bytes: &[u8], prefix: &str, depth: usize) -> bool {
         let mut tar = tar::Archive::new(Cursor::new(bytes));
-        let entries = match tar.entries() {
-            Ok(entries) => entries,
-            Err(e) => {
-                self.problem(prefix, format!("damaged tar archive: {e}"));
-                return false;
-            }
+        let Ok(entries) = tar.entries() else {
+            return false;
         };
+        let mut next_header = 0u64;
         for entry in entries {
-            let mut entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    self.problem(prefix, format!("damaged tar archive: {e}"));
-                    break;
+            let Ok(entry) = entry else {
+                let rest = clamp(bytes, next_header, u64::MAX);
+                if !rest.is_empty() && self.take_entry(prefix) {
+                    (self.visit)(&format!("{prefix}<tar data from byte {next_header}>"), rest);
                 }
+                break;
             };
+            let start = entry.raw_file_position();
+            next_header = start.saturating_add(entry.size().div_ceil(512) * 512);
             if !entry.header().entry_type().is_file() {
                 continue;
             }
@@ -292,10 +307,7 @@ impl Expander<'_> {
                 break;
             }
             let path = format!("{prefix}{}", String::from_utf8_lossy(&entry.path_bytes()));
-            let size = entry.size();
-            if let Some(content) = self.read(&mut entry, size, &path) {
-                self.entry(&path, &content, depth);
-            }
+            self.entry(&path, clamp(bytes, start, entry.size()), depth);
         }
         true
     }
@@ -492,6 +504,35 @@ mod tests {
         let (seen, problems) = run(&archive, limits);
         assert_eq!(seen.len(), 2);
         assert!(problems[0].contains("more than 2 entries"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_damaged_tar_hides_nothing_and_is_no_error() {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(10);
+        header.set_cksum();
+        tar.append_data(&mut header, "a.txt", &b"some text\n"[..])
+            .unwrap();
+        let mut good = tar.into_inner().unwrap();
+        good.truncate(1024);
+        // A second header that claims far more than follows (git's t5000 commits such a tar).
+        let mut header = tar::Header::new_ustar();
+        header.set_path("huge").unwrap();
+        header.set_size(1 << 33);
+        header.set_cksum();
+        let mut truncated = good.clone();
+        truncated.extend_from_slice(header.as_bytes());
+        truncated.extend_from_slice(b"token in a cut entry");
+        let (seen, problems) = run(&truncated, LIMITS);
+        assert_eq!(seen, ["a.txt 10", "huge 20"]);
+        assert!(problems.is_empty(), "{problems:?}");
+        // A header that cannot be read: what follows is scanned as it is.
+        let mut garbage = good;
+        garbage.extend_from_slice(&[b'x'; 512]);
+        let (seen, problems) = run(&garbage, LIMITS);
+        assert_eq!(seen, ["a.txt 10", "<tar data from byte 1024> 512"]);
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]
