@@ -266,7 +266,9 @@ impl Expander<'_> {
                     continue;
                 }
             };
-            if !file.is_file() {
+            // Only what holds no bytes is passed over: a directory or link entry that carries data
+            // (which no extractor writes out) would otherwise hide it from the scan.
+            if file.size() == 0 {
                 continue;
             }
             let path = format!("{prefix}{}", String::from_utf8_lossy(file.name_raw()));
@@ -300,7 +302,8 @@ impl Expander<'_> {
             };
             let start = entry.raw_file_position();
             next_header = start.saturating_add(entry.size().div_ceil(512) * 512);
-            if !entry.header().entry_type().is_file() {
+            // As in a zip, an entry of any type that carries bytes is scanned.
+            if entry.size() == 0 {
                 continue;
             }
             if !self.take_entry(prefix) {
@@ -527,6 +530,18 @@ mod tests {
         let (seen, problems) = run(&truncated, LIMITS);
         assert_eq!(seen, ["a.txt 10", "huge 20"]);
         assert!(problems.is_empty(), "{problems:?}");
+        // A directory entry that carries bytes (no extractor writes them) is scanned all the same.
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Directory);
+        header.set_size(6);
+        header.set_cksum();
+        tar.append_data(&mut header, "dir/", &b"hidden"[..])
+            .unwrap();
+        let (seen, problems) = run(&tar.into_inner().unwrap(), LIMITS);
+        assert_eq!((seen, problems.len()), (vec!["dir/ 6".to_string()], 0));
+        let (seen, problems) = run(&zip_of(&[("dir/", b"hidden")]), LIMITS);
+        assert_eq!((seen, problems.len()), (vec!["dir/ 6".to_string()], 0));
         // A header that cannot be read: what follows is scanned as it is.
         let mut garbage = good;
         garbage.extend_from_slice(&[b'x'; 512]);
